@@ -1,0 +1,144 @@
+"""The `nemo-migrate` command line (typer). Heavy imports stay inside the commands."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from migrate import __version__
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Move NeMo 1.0 precision configs to NeMo 2.0 without silently changing their numerics.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+NEMO1_VERSIONS = ("1.21", "1.22", "1.23", "2.0", "2.1", "2.2", "2.3", "2.4", "2.5", "2.x")
+TARGETS = ("2.0", "2.1", "2.2", "2.3", "2.4", "2.5")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"nemo-migrate {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+) -> None:
+    """Move NeMo 1.0 precision configs to NeMo 2.0 without silently changing their numerics."""
+
+
+def _choice(value: str, choices: tuple[str, ...], option: str) -> str:
+    if value not in choices:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}", param_hint=option)
+    return value
+
+
+def _output_path(out_dir: Path, relative: str) -> Path:
+    stem = relative.rsplit(".", 1)[0] if relative.endswith((".yaml", ".yml")) else relative
+    return out_dir / (stem + ".py")
+
+
+@app.command()
+def convert(
+    paths: List[str] = typer.Argument(..., metavar="PATH...", help="YAML files, directories (searched recursively for *.yaml/*.yml), or - for stdin."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write the module here (one input only)."),
+    out_dir: Optional[Path] = typer.Option(None, "--out-dir", help="Write one module per input below DIR, mirroring the input tree."),
+    set_values: List[str] = typer.Option([], "--set", metavar="KEY=VALUE", help="Hydra-style override, e.g. model.fp8=True (repeatable; ~KEY deletes)."),
+    env_values: List[str] = typer.Option([], "--env", metavar="NAME=VALUE", help="Value for ${oc.env:NAME} (repeatable). The process environment is never read."),
+    target_nemo: str = typer.Option("2.5", "--target-nemo", help=f"NeMo 2.x release whose MegatronMixedPrecision signature to emit: {', '.join(TARGETS)}."),
+    nemo1_version: str = typer.Option("1.23", "--nemo1-version", help="NeMo 1.x semantics the config ran with: 1.21, 1.22, 1.23, or 2.x (the NeMo 1.0 code inside NeMo 2.x containers)."),
+    stdin_filename: str = typer.Option("<stdin>", "--stdin-filename", help="Name to report for input read from stdin."),
+    verbose: bool = typer.Option(False, "-v", "--verbose", help="Also print informational notes on stderr."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="Print only errors and the summary on stderr."),
+) -> None:
+    """Convert NeMo 1.0 YAML configs into NeMo 2.0 `nl.MegatronMixedPrecision` modules."""
+    from migrate.atomic import write_atomic
+    from migrate.convert import ConvertOptions, convert_config, convert_path, load_config
+    from migrate.errors import InputError
+    from migrate.inputs import STDIN, collect_inputs
+    from migrate.legacy.overrides import OverrideSyntaxError, parse_env, parse_override
+    from migrate.report import print_findings, summary_line
+
+    _choice(target_nemo, TARGETS, "--target-nemo")
+    _choice(nemo1_version, NEMO1_VERSIONS, "--nemo1-version")
+    if output is not None and out_dir is not None:
+        raise typer.BadParameter("use either -o/--output or --out-dir", param_hint="-o")
+    try:
+        overrides = tuple(parse_override(item) for item in set_values)
+        env = parse_env(env_values)
+    except OverrideSyntaxError as error:
+        raise typer.BadParameter(str(error)) from None
+    options = ConvertOptions(overrides=overrides, env=env, nemo1_version=nemo1_version, target_nemo=target_nemo)
+
+    inputs, missing = collect_inputs(paths)
+    if output is not None and len(inputs) + len(missing) != 1:
+        raise typer.BadParameter("-o/--output takes exactly one input file; use --out-dir for several", param_hint="-o")
+    counts = {"converted": 0, "skipped": 0, "failed": 0}
+    for path in missing:
+        print(f"{path}: no such file or directory", file=sys.stderr)
+        counts["failed"] += 1
+
+    def run_one(item) -> None:
+        if item.path == STDIN:
+            try:
+                result = convert_config(load_config(STDIN, options, stdin_filename), options)
+            except InputError as error:
+                print(str(error), file=sys.stderr)
+                counts["failed"] += 1
+                return
+        else:
+            result = convert_path(item.path, options)
+        counts[result.status] += 1
+        if result.status == "failed":
+            print(result.message, file=sys.stderr)
+            return
+        if result.status == "skipped":
+            if not quiet:
+                print(f"{result.path}: skipped: {result.message}", file=sys.stderr)
+            return
+        if not quiet:
+            print_findings(result.path, result.findings, verbose)
+        if out_dir is not None:
+            write_atomic(_output_path(out_dir, item.relative), result.output)
+        elif output is not None:
+            write_atomic(output, result.output)
+        else:
+            if len(inputs) > 1:
+                sys.stdout.write(f"# ===== nemo-migrate: {result.path} =====\n")
+            sys.stdout.write(result.output)
+            sys.stdout.flush()
+
+    if len(inputs) > 5 and sys.stderr.isatty() and not quiet:
+        from rich.progress import Progress
+
+        with Progress(transient=True, console=_stderr_console()) as progress:
+            task = progress.add_task("converting", total=len(inputs))
+            for item in inputs:
+                run_one(item)
+                progress.advance(task)
+    else:
+        for item in inputs:
+            run_one(item)
+
+    if not quiet or counts["failed"]:
+        print(summary_line(counts), file=sys.stderr)
+    if counts["failed"]:
+        raise typer.Exit(2)
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")))
+
+
+def main() -> None:
+    app()

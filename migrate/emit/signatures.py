@@ -1,0 +1,52 @@
+"""`nl.MegatronMixedPrecision.__init__` keyword defaults per NeMo 2.x release.
+
+Semantics notes section 3.1 (NVIDIA/NeMo v2.0.0 .. r2.5.0:
+nemo/lightning/pytorch/plugins/mixed_precision.py). An argument absent from a version's table is
+never emitted for that version.
+"""
+
+from __future__ import annotations
+
+REQUIRED = object()
+
+_V2_0 = {
+    "precision": REQUIRED,
+    "params_dtype": None,
+    "pipeline_dtype": None,
+    "autocast_dtype": None,
+    "autocast_enabled": False,
+    "grad_reduce_in_fp32": True,
+    "fp8": None,
+    "fp8_margin": 0,
+    "fp8_amax_history_len": 1,
+    "fp8_amax_compute_algo": "most_recent",
+    "fp8_wgrad": True,
+    "fp8_dot_product_attention": False,
+    "fp8_multi_head_attention": False,
+    "fp8_params": False,
+    "fp16_loss_scale": None,
+    "fp16_initial_loss_scale": 4294967296,
+    "fp16_min_loss_scale": 1.0,
+    "fp16_loss_scale_window": 1000,
+    "fp16_hysteresis": 2,
+}
+_V2_3 = {k: v for k, v in _V2_0.items() if k != "fp8_params"} | {
+    "fp8_recipe": "delayed",
+    "first_last_layers_bf16": False,
+    "num_layers_at_start_in_bf16": 0,
+    "num_layers_at_end_in_bf16": 0,
+    "fp8_param_gather": False,
+}
+_V2_4 = _V2_3 | {"fp8_params": None, "fp8_param_gather": None}  # fp8_params: deprecated alias
+_V2_5 = _V2_4 | {"reuse_grad_buf_for_mxfp8_param_ag": False}
+
+SIGNATURES: dict[str, dict[str, object]] = {
+    "2.0": _V2_0, "2.1": _V2_0, "2.2": _V2_0, "2.3": _V2_3, "2.4": _V2_4, "2.5": _V2_5,
+}
+TARGET_NEMO_CHOICES = tuple(SIGNATURES)
+DEFAULT_TARGET_NEMO = "2.5"
+
+
+def fp8_weights_argument(version: str) -> str:
+    """`fp8_params` up to 2.2, `fp8_param_gather` from 2.3 (2.3 rejects fp8_params)."""
+    return "fp8_param_gather" if "fp8_param_gather" in SIGNATURES[version] else "fp8_params"

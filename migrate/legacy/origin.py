@@ -1,0 +1,55 @@
+"""Where a value came from: a YAML key, a command-line override, or a NeMo 1.0 default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Provenance of one effective setting.
+
+    kind is "key" (read from the YAML), "override" (--set), "default" (NeMo 1.0 code default,
+    `detail` says which) or "derived" (computed from other settings, `detail` says how).
+    """
+
+    kind: str
+    key: str | None = None
+    line: int | None = None
+    col: int | None = None
+    detail: str | None = None
+    via: str | None = None
+
+    @staticmethod
+    def default(detail: str) -> "Origin":
+        return Origin("default", detail=detail)
+
+    @staticmethod
+    def derived(detail: str, key: str | None = None, line: int | None = None) -> "Origin":
+        return Origin("derived", key=key, line=line, detail=detail)
+
+    def describe(self) -> str:
+        """Short text for a trailing comment, e.g. `model.fp8_hybrid (line 212)`."""
+        if self.kind == "key":
+            text = f"{self.key} (line {self.line})" if self.line else str(self.key)
+        elif self.kind == "override":
+            text = f"--set {self.detail}"
+        elif self.kind == "default":
+            text = f"NeMo 1.0 default: {self.detail}"
+        else:
+            where = f"{self.key} (line {self.line})" if self.key and self.line else self.key
+            text = f"{where}: {self.detail}" if where else str(self.detail)
+        if self.via:
+            text += f" via {self.via}"
+        return text
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value that cannot be known without running the job: the expression is kept."""
+
+    expression: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.expression} ({self.reason})"

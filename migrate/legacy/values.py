@@ -1,0 +1,134 @@
+"""Typed reads of legacy values, strict where NeMo 1.0 would silently misread them.
+
+Each reader takes a RawValue and either returns a plain value or raises InputError at the key.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from migrate.errors import InputError, Location
+from migrate.legacy.origin import Unknown
+from migrate.legacy.reader import RawValue
+
+# NeMo 1.0 `torch_dtype_from_precision` (nemo/collections/nlp/parts/utils_funcs.py, v1.23.0; unchanged
+# at r2.5.0) accepts exactly these; the builder's plugin choice uses the same lists.
+PRECISION_DTYPES: dict[Any, str] = {
+    16: "fp16", "16": "fp16", "16-mixed": "fp16",
+    "bf16": "bf16", "bf16-mixed": "bf16",
+    32: "fp32", "32": "fp32", "32-true": "fp32",
+}
+# Values PyTorch Lightning accepts but NeMo 1.0 rejects (semantics notes, section 1.2).
+REJECTED_PRECISIONS: dict[Any, str] = {
+    64: "NeMo 1.0 cannot build a model in float64 (torch_dtype_from_precision raises)",
+    "64": "NeMo 1.0 cannot build a model in float64 (torch_dtype_from_precision raises)",
+    "64-true": "NeMo 1.0 cannot build a model in float64 (torch_dtype_from_precision raises)",
+    "bf16-true": "NeMo 1.0 rejects 'bf16-true' (PyTorch Lightning 2.0 does not know it and "
+    "torch_dtype_from_precision raises); use bf16 with megatron_amp_O2: True",
+    "16-true": "NeMo 1.0 rejects '16-true' (PyTorch Lightning 2.0 does not know it and "
+    "torch_dtype_from_precision raises); use 16 with megatron_amp_O2: True",
+}
+# Spellings of optimizer/communication dtypes (model.optim.grad_sync_dtype, optim.dtype).
+DTYPE_NAMES: dict[Any, str] = {
+    "fp32": "fp32", "float32": "fp32", "float": "fp32", "32": "fp32", 32: "fp32", "torch.float32": "fp32",
+    "fp16": "fp16", "float16": "fp16", "half": "fp16", "16": "fp16", 16: "fp16", "torch.float16": "fp16",
+    "bf16": "bf16", "bfloat16": "bf16", "torch.bfloat16": "bf16",
+}
+
+
+def _where(raw: RawValue, path: str) -> Location:
+    return Location(path, raw.origin.line, raw.origin.col)
+
+
+def _name(raw: RawValue) -> str:
+    return raw.origin.key or "value"
+
+
+def require_known(raw: RawValue, path: str) -> Any:
+    if isinstance(raw.value, Unknown):
+        raise InputError(
+            _where(raw, path),
+            f"{_name(raw)} = {raw.value.expression} cannot be resolved ({raw.value.reason}); "
+            "the result depends on it",
+        )
+    return raw.value
+
+
+def as_bool(raw: RawValue, path: str) -> bool:
+    value = require_known(raw, path)
+    if value is None:
+        return False  # `cfg.get(key, False)` returns None, which NeMo treats as false
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    hint = ""
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", "0", "1"):
+        hint = " (NeMo 1.0 would treat any non-empty string as true; wrap env values in ${oc.decode:...})"
+    raise InputError(_where(raw, path), f"{_name(raw)} must be a boolean, got {value!r}{hint}")
+
+
+def as_int(raw: RawValue, path: str, minimum: int | None = None) -> int:
+    value = require_known(raw, path)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
+        raise InputError(_where(raw, path), f"{_name(raw)} must be an integer, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise InputError(_where(raw, path), f"{_name(raw)} must be >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def as_float(raw: RawValue, path: str, positive: bool = False) -> float:
+    value = require_known(raw, path)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InputError(_where(raw, path), f"{_name(raw)} must be a number, got {value!r}")
+    if positive and value <= 0:
+        raise InputError(_where(raw, path), f"{_name(raw)} must be > 0, got {value!r}")
+    return float(value)
+
+
+def as_choice(raw: RawValue, path: str, choices: tuple[str, ...]) -> str:
+    value = require_known(raw, path)
+    if not isinstance(value, str) or value not in choices:
+        raise InputError(
+            _where(raw, path),
+            f"{_name(raw)} must be one of {', '.join(repr(c) for c in choices)}, got {value!r}"
+            + did_you_mean(value, choices),
+        )
+    return value
+
+
+def did_you_mean(value: Any, choices: Any) -> str:
+    match = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def as_precision(raw: RawValue, path: str) -> str:
+    """A precision value NeMo 1.0 accepts, as a dtype; anything else is a located error."""
+    value = require_known(raw, path)
+    key = value.strip() if isinstance(value, str) else value
+    if isinstance(key, bool):
+        raise InputError(_where(raw, path), f"{_name(raw)} must be a precision such as bf16, got {value!r}")
+    if isinstance(key, float) and key.is_integer():
+        key = int(key)
+    if key in PRECISION_DTYPES:
+        return PRECISION_DTYPES[key]
+    if key in REJECTED_PRECISIONS:
+        raise InputError(_where(raw, path), f"{_name(raw)}: {REJECTED_PRECISIONS[key]}")
+    accepted = ["16", "16-mixed", "bf16", "bf16-mixed", "32", "32-true"]
+    raise InputError(
+        _where(raw, path),
+        f"{_name(raw)}: {value!r} is not a precision NeMo 1.0 accepts "
+        f"({', '.join(accepted)}){did_you_mean(value, accepted)}",
+    )
+
+
+def as_dtype(raw: RawValue, path: str) -> str:
+    value = require_known(raw, path)
+    key = value.strip().lower() if isinstance(value, str) else value
+    if key in DTYPE_NAMES:
+        return DTYPE_NAMES[key]
+    raise InputError(
+        _where(raw, path),
+        f"{_name(raw)}: unknown dtype {value!r} (expected fp32, bf16 or fp16){did_you_mean(value, DTYPE_NAMES)}",
+    )

@@ -1,0 +1,26 @@
+"""Human output on stderr: located warnings, errors and the closing summary line."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from migrate.errors import Location
+from migrate.spec import Finding
+
+
+def finding_line(path: str, finding: Finding) -> str:
+    origin = finding.origin
+    location = Location(path, origin.line, origin.col) if origin is not None else Location(path)
+    return f"{location}: {finding.severity}: [{finding.code}] {finding.message}"
+
+
+def print_findings(path: str, findings: tuple[Finding, ...], verbose: bool, stream: TextIO | None = None) -> None:
+    stream = stream or sys.stderr
+    for finding in findings:
+        if finding.severity == "warning" or verbose:
+            print(finding_line(path, finding), file=stream)
+
+
+def summary_line(counts: dict[str, int]) -> str:
+    return ", ".join(f"{counts.get(key, 0)} {key}" for key in ("converted", "skipped", "failed"))

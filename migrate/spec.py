@@ -1,0 +1,104 @@
+"""The canonical precision spec: the *effective* NeMo 1.0 behaviour of one config.
+
+Every field is a Setting: the value NeMo 1.0 would actually use plus where it came from (a YAML
+key and line, a `--set` override, or the NeMo 1.0 code default that applies). Every other part
+of the tool (emitters, lint, verify) reads this, never the YAML directly.
+Dtypes are the strings "fp32", "fp16", "bf16".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from migrate.legacy.origin import Origin
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Setting(Generic[T]):
+    value: T
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something the user must know: a dropped key, an assumption, a behaviour NeMo 2.0 changes.
+
+    `code` is a stable kebab-case id; `severity` is "warning" (numerics or behaviour differ) or
+    "info"; `origin` points at the key responsible when there is one.
+    """
+
+    code: str
+    severity: str
+    message: str
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class LossScaling:
+    """NeMo 1.0's fp16 GradScaler (dynamic; growth factor 2, backoff 0.5)."""
+
+    enabled: Setting[bool]
+    initial_scale: Setting[float]
+    growth_interval: Setting[int]
+    hysteresis: Setting[int]
+    min_scale: Setting[float | None]  # None: NeMo 1.0 has no floor
+
+
+@dataclass(frozen=True)
+class Fp8:
+    """FP8 as Transformer Engine would run it; only meaningful when `active` is true."""
+
+    requested: Setting[bool]  # model.fp8 as written
+    active: Setting[bool]  # FP8 GEMMs really run (TE layers present)
+    format: Setting[str | None]  # "e4m3" | "hybrid"
+    recipe: Setting[str]  # "delayed" | "tensorwise" | "blockwise" | "mxfp8"
+    margin: Setting[int]
+    amax_history_len: Setting[int]
+    amax_compute_algo: Setting[str]
+    reduce_amax: Setting[bool]
+    wgrad: Setting[bool]
+    dot_product_attention: Setting[bool]
+    multi_head_attention: Setting[bool]
+    params: Setting[bool]
+    interval: Setting[int]
+    first_last_layers_bf16: Setting[bool]
+    num_layers_at_start_in_bf16: Setting[int]
+    num_layers_at_end_in_bf16: Setting[int]
+
+
+@dataclass(frozen=True)
+class PrecisionSpec:
+    source: str
+    nemo1_version: str  # the NeMo 1.x semantics applied, e.g. "1.23" or "2.x"
+    code_path: Setting[str]  # "legacy" | "mcore"
+    transformer_engine: Setting[bool]
+    trainer_precision: Setting[str]  # dtype the trainer plugin was built for
+    compute_dtype: Setting[str]  # model dtype (model.precision wins)
+    megatron_amp_o2: Setting[bool]
+    optimizer: Setting[str | None]
+    amp_mode: Setting[str]  # "O1" (fp32 weights + autocast), "O2" (half weights), "fp32"
+    params_dtype: Setting[str]
+    pipeline_dtype: Setting[str]
+    grad_reduce_dtype: Setting[str]
+    loss_scaling: LossScaling
+    fp8: Fp8
+    gradient_clip_val: Setting[float]  # 0.0: no clipping
+    fsdp: Setting[bool]
+    fp16_lm_cross_entropy: Setting[bool]
+    grad_allreduce_chunk_size_mb: Setting[int] | None
+    findings: tuple[Finding, ...] = field(default=())
+
+    def settings(self) -> dict[str, Setting[Any]]:
+        """Flat view `name -> Setting` (nested groups as `fp8.margin`), for tables and JSON."""
+        flat: dict[str, Setting[Any]] = {}
+        for name, value in vars(self).items():
+            if isinstance(value, Setting):
+                flat[name] = value
+            elif isinstance(value, (LossScaling, Fp8)):
+                prefix = "loss_scaling" if isinstance(value, LossScaling) else "fp8"
+                for sub, setting in vars(value).items():
+                    flat[f"{prefix}.{sub}"] = setting
+        return flat

@@ -1,0 +1,5 @@
+"""HEADER"""
+
+from nemo import lightning as nl
+
+plugin = nl.MegatronMixedPrecision()
