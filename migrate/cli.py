@@ -142,3 +142,10 @@ def _stderr_console():
 
 def main() -> None:
     app()
+
+
+# --- commands added by other modules: keep each block self-contained, imports inside the function ---
+# [lint] `lint` and `rule` commands
+# [end lint]
+# [verify] `verify` command
+# [end verify]

@@ -1,0 +1,191 @@
+"""Find calls such as `nl.MegatronMixedPrecision(...)` in a Python file and read their literal arguments.
+
+Import aliases are followed (`from nemo import lightning as nl`, `import nemo.lightning as nl`,
+`from nemo.lightning import MegatronMixedPrecision as MMP`), and NeMo-Run's
+`run.Config(nl.MegatronMixedPrecision, ...)` counts as a call of the class. Only literals are
+evaluated (strings, numbers, booleans, None, `torch.<dtype>`, `2**32`); anything else is kept as
+NotLiteral with its source text, never evaluated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from migrate.errors import InputError, Location
+
+# Modules whose attribute `MegatronMixedPrecision` is NeMo 2.0's plugin class.
+PLUGIN_MODULES = (
+    "nemo.lightning",
+    "nemo.lightning.pytorch.plugins",
+    "nemo.lightning.pytorch.plugins.mixed_precision",
+)
+RUN_CONFIG_NAMES = ("Config", "Partial")
+
+
+@dataclass(frozen=True)
+class NotLiteral:
+    """An argument the tool will not evaluate; `source` is its code."""
+
+    source: str
+
+
+@dataclass(frozen=True)
+class CallSite:
+    """One call of a target class: position, keyword arguments, and the libcst node."""
+
+    name: str  # the class name, e.g. "MegatronMixedPrecision"
+    line: int
+    col: int
+    end_line: int
+    kwargs: dict[str, Any]
+    positional: tuple[Any, ...]
+    node: cst.Call = field(compare=False, repr=False)
+    via_run_config: bool = False
+
+
+def parse_python(text: str, path: str) -> cst.Module:
+    try:
+        return cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        raise InputError(Location(path, error.raw_line, error.raw_column + 1), f"invalid Python: {error.message}") from None
+
+
+class _Aliases(cst.CSTVisitor):
+    """Names bound by imports: alias -> dotted target ("nl" -> "nemo.lightning")."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            dotted = _dotted(alias.name)
+            if dotted is None:
+                continue
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.names[alias.asname.name.value] = dotted
+            else:
+                head = dotted.split(".")[0]
+                self.names[head] = head
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+            return
+        module = _dotted(node.module)
+        for alias in node.names:
+            name = _dotted(alias.name)
+            if module is None or name is None:
+                continue
+            bound = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name
+            self.names[bound] = f"{module}.{name}"
+
+
+def _dotted(node: cst.BaseExpression | None) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
+
+
+def qualified_name(node: cst.BaseExpression, aliases: dict[str, str]) -> str | None:
+    """`nl.MegatronMixedPrecision` -> `nemo.lightning.MegatronMixedPrecision` via the file's imports."""
+    dotted = _dotted(node)
+    if dotted is None:
+        return None
+    head, _, rest = dotted.partition(".")
+    if head in aliases:
+        return aliases[head] + (f".{rest}" if rest else "")
+    return dotted
+
+
+def literal_value(node: cst.BaseExpression, module: cst.Module) -> Any:
+    """The value of a literal expression, or NotLiteral."""
+    if isinstance(node, cst.SimpleString):
+        return node.evaluated_value
+    if isinstance(node, cst.ConcatenatedString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else NotLiteral(module.code_for_node(node))
+    if isinstance(node, cst.Integer):
+        return int(node.value.replace("_", ""), 0)
+    if isinstance(node, cst.Float):
+        return float(node.value.replace("_", ""))
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[node.value]
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        inner = literal_value(node.expression, module)
+        if isinstance(inner, (int, float)) and not isinstance(inner, bool):
+            return -inner
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Power):
+        base, exponent = literal_value(node.left, module), literal_value(node.right, module)
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in (base, exponent)) and 0 <= exponent <= 128:
+            return base**exponent
+    if isinstance(node, cst.Attribute):
+        dotted = _dotted(node)
+        if dotted and dotted.startswith("torch.") and dotted.count(".") == 1:
+            return dotted  # a torch dtype, kept as its name: "torch.bfloat16"
+    return NotLiteral(module.code_for_node(node))
+
+
+class _Finder(cst.CSTVisitor):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, module: cst.Module, aliases: dict[str, str], targets: dict[str, tuple[str, ...]]) -> None:
+        self.module = module
+        self.aliases = aliases
+        self.targets = targets  # class name -> modules that export it
+        self.found: list[CallSite] = []
+
+    def _target(self, node: cst.BaseExpression) -> str | None:
+        name = qualified_name(node, self.aliases)
+        if name is None:
+            return None
+        module, _, cls = name.rpartition(".")
+        if cls in self.targets and module in self.targets[cls]:
+            return cls
+        return None
+
+    def visit_Call(self, node: cst.Call) -> None:
+        cls = self._target(node.func)
+        via_run = False
+        args = list(node.args)
+        if cls is None:
+            func = qualified_name(node.func, self.aliases) or ""
+            if func.rpartition(".")[2] in RUN_CONFIG_NAMES and args and args[0].keyword is None:
+                cls = self._target(args[0].value)
+                via_run = cls is not None
+                args = args[1:]
+        if cls is None:
+            return
+        position = self.get_metadata(PositionProvider, node)
+        kwargs = {}
+        positional = []
+        for arg in args:
+            value = literal_value(arg.value, self.module)
+            if arg.keyword is not None:
+                kwargs[arg.keyword.value] = value
+            elif arg.star:
+                positional.append(NotLiteral(self.module.code_for_node(arg)))
+            else:
+                positional.append(value)
+        self.found.append(
+            CallSite(cls, position.start.line, position.start.column + 1, position.end.line, kwargs, tuple(positional), node, via_run)
+        )
+
+
+def import_aliases(module: cst.Module) -> dict[str, str]:
+    visitor = _Aliases()
+    module.visit(visitor)
+    return visitor.names
+
+
+def find_calls(module: cst.Module, targets: dict[str, tuple[str, ...]] | None = None) -> list[CallSite]:
+    """Calls of the target classes (default: NeMo 2.0's MegatronMixedPrecision), in source order."""
+    targets = targets or {"MegatronMixedPrecision": PLUGIN_MODULES}
+    finder = _Finder(module, import_aliases(module), targets)
+    MetadataWrapper(module, unsafe_skip_copy=True).visit(finder)
+    return finder.found
