@@ -68,7 +68,8 @@ def _arguments(arguments: tuple[Argument, ...]) -> list[cst.Arg]:
 def _comment_lines(marker: str, findings: list[Finding]) -> list[cst.EmptyLine]:
     lines = [cst.EmptyLine(), cst.EmptyLine(comment=cst.Comment(marker))]
     for finding in findings:
-        where = f"{finding.origin.describe()}: " if finding.origin and finding.origin.kind != "default" else ""
+        place = finding.origin.where() if finding.origin else None
+        where = f"{place}: " if place else ""
         text = _clean(f"[{finding.code}] {where}{finding.message}")
         wrapped = textwrap.wrap(text, width=_WIDTH - 4, break_long_words=False, break_on_hyphens=False)
         for number, part in enumerate(wrapped):

@@ -187,7 +187,7 @@ class _Planner:
         if s.amp_mode.value == "O1":
             self.warn(
                 "o1-autocast",
-                f"megatron_amp_O2 is False: NeMo 1.0 trained O1 (fp32 weights, torch.autocast to {s.compute_dtype.value}). "
+                f"NeMo 1.0 trained O1: fp32 weights with {s.compute_dtype.value} compute (autocast, or FSDP mixed precision). "
                 "NeMo 2.0 always keeps half-precision weights with fp32 main parameters (O2-like); no argument "
                 "restores O1 (autocast_enabled has no effect). Expect small numeric differences and less memory.",
                 s.amp_mode.origin,
@@ -196,6 +196,9 @@ class _Planner:
     def _clipping(self) -> None:
         clip = self.spec.gradient_clip_val
         if clip.value == 1.0:
+            return
+        if self.spec.optimizer.value is None:
+            # No optimizer section: an inference/eval/conversion config, where clipping never runs.
             return
         self.optimizer.append(Argument("clip_grad", float(clip.value), clip.origin))
         if clip.value == 0.0:

@@ -28,6 +28,14 @@ class Origin:
     def derived(detail: str, key: str | None = None, line: int | None = None) -> "Origin":
         return Origin("derived", key=key, line=line, detail=detail)
 
+    def where(self) -> str | None:
+        """Only the place: `model.fp8 (line 12)`, `--set model.fp8=True`, or None for a code default."""
+        if self.kind == "override":
+            return f"--set {self.detail}"
+        if self.key is None:
+            return None
+        return f"{self.key} (line {self.line})" if self.line else self.key
+
     def describe(self) -> str:
         """Short text for a trailing comment, e.g. `model.fp8_hybrid (line 212)`."""
         if self.kind == "key":

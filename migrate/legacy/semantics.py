@@ -143,7 +143,7 @@ class _Builder:
             # Float16Module raises "Either config.fp16 or config.bf16 should be True" (section 1.3).
             raise self.fail(
                 o2.origin,
-                f"megatron_amp_O2: True with precision {compute.value}: NeMo 1.0 refuses this "
+                "megatron_amp_O2: True with precision 32: NeMo 1.0 refuses this "
                 "(Float16Module needs fp16 or bf16)",
             )
 
@@ -220,6 +220,8 @@ class _Builder:
             return Setting("fp32", Origin.derived("fp32 training", compute.origin.key, compute.origin.line))
         if o2.value:
             return Setting("O2", o2.origin)
+        if self.config.get(self.model_key("fsdp")) is not None and o2.origin.kind == "derived":
+            return Setting("O1", o2.origin)
         # ModelParallelConfig.enable_autocast = not O2 and half (section 1.3).
         return Setting("O1", Origin.derived("megatron_amp_O2 False: fp32 weights + torch.autocast", o2.origin.key, o2.origin.line))
 
@@ -389,8 +391,8 @@ class _Builder:
             self.note(
                 "reduce-amax-false",
                 "warning",
-                "reduce_amax: False (amax not all-reduced across the data-parallel group) cannot be expressed in NeMo 2.0, "
-                "which always reduces amax; scaling factors will differ between ranks' legacy runs and the migrated run",
+                "reduce_amax: False cannot be expressed in NeMo 2.0, which always all-reduces the amax across the "
+                "amax-reduction group: in multi-GPU runs the migrated FP8 scaling factors differ from the legacy per-rank ones",
                 reduce_amax.origin,
             )
         tp_only = self.config.get(self.model_key("tp_only_amax_red"))

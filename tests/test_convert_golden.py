@@ -1,0 +1,51 @@
+"""Golden before/after fixtures: each fixtures/convert/*.yaml converts to exactly its .py and .stderr.
+
+Regenerate after an intended change with NEMO_MIGRATE_UPDATE_GOLDEN=1 and review the diff.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+
+import pytest
+
+from cli_helpers import ROOT, fixture_args, run_cli
+
+CASES = sorted((ROOT / "fixtures" / "convert").glob("*.yaml"))
+UPDATE = os.environ.get("NEMO_MIGRATE_UPDATE_GOLDEN") == "1"
+
+
+def _check(path: Path, actual: str) -> None:
+    if UPDATE:
+        if actual:
+            path.write_text(actual, encoding="utf-8")
+        elif path.exists():
+            path.unlink()
+        return
+    expected = path.read_text(encoding="utf-8") if path.exists() else ""
+    assert actual == expected, f"{path.name} differs (NEMO_MIGRATE_UPDATE_GOLDEN=1 regenerates)"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_golden(case: Path) -> None:
+    relative = case.relative_to(ROOT).as_posix()
+    result = run_cli(["convert", relative, *fixture_args(case)])
+    expected_code = 2 if case.stem.startswith("err_") else 0
+    assert result.code == expected_code, result.stderr
+    _check(case.with_suffix(".py"), result.stdout)
+    _check(case.with_suffix(".stderr"), result.stderr)
+    if result.stdout:
+        ast.parse(result.stdout)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if not c.stem.startswith(("err_", "skip_"))], ids=lambda c: c.stem)
+def test_output_is_a_fixed_point(case: Path, tmp_path: Path) -> None:
+    """Converting twice into the same file changes nothing the second time."""
+    out = tmp_path / "plugin.py"
+    args = ["convert", case.relative_to(ROOT).as_posix(), "-o", str(out), *fixture_args(case)]
+    assert run_cli(args).code == 0
+    first = out.read_bytes()
+    assert run_cli(args).code == 0
+    assert out.read_bytes() == first
