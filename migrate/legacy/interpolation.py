@@ -8,21 +8,28 @@ output can say so), else the value stays unknown.
 from __future__ import annotations
 
 import contextlib
+import copy
 import re
 from typing import Any, Iterator
-
-import omegaconf
-from omegaconf import OmegaConf
-from omegaconf.basecontainer import BaseContainer
-from omegaconf.errors import OmegaConfBaseException
 
 from migrate.legacy.origin import Unknown
 
 _NO_DEFAULT = object()
-_NODE_REFERENCE = re.compile(r"\$\{([A-Za-z_][\w-]*)((?:\.[\w-]+)+)\}")
+_MISSING = object()
+# The innermost `${a.b.c}` / `${.sibling}` node references (resolver calls contain a colon).
+_REFERENCE = re.compile(r"\$\{\s*([.\w-]+(?:\.[\w-]+)*)\s*\}")
+
+
+def _omegaconf() -> Any:
+    """Imported on first use: most keys the tool reads hold no interpolation (keeps `lint` fast)."""
+    import omegaconf
+
+    return omegaconf
 
 
 def _register(name: str, function: Any) -> None:
+    omegaconf = _omegaconf()
+    OmegaConf = omegaconf.OmegaConf
     # OmegaConf 2.4 renamed register_new_resolver; before it, register_resolver was the legacy API.
     major, minor = (int(part) for part in omegaconf.__version__.split(".")[:2])
     if (major, minor) >= (2, 4):
@@ -32,23 +39,41 @@ def _register(name: str, function: Any) -> None:
 
 
 class Resolver:
-    """Lazily builds one OmegaConf container per document and resolves single keys in it."""
+    """Resolves single keys in a small OmegaConf container holding only what they reference.
+
+    OmegaConf builds a node per value, which costs milliseconds on a large config; the keys the
+    tool reads reference a handful of others, so only those (transitively) are copied in.
+    """
 
     def __init__(self, data: Any, env: dict[str, str]) -> None:
-        self._data = data
+        self._data = data if isinstance(data, dict) else {}
         self._env = env
-        self._cfg = None
         self._defaults_used: list[str] = []
         self.mounts: tuple[str, ...] = ()
 
-    def _container(self):
-        if self._cfg is None:
-            data = self._data if isinstance(self._data, dict) else {}
-            self.mounts = _package_mounts(data)
-            if self.mounts:
-                data = {**data, **{name: data for name in self.mounts}}
-            self._cfg = OmegaConf.create(data)
-        return self._cfg
+    def _container(self, dotted: str):
+        pruned: dict = {}
+        pending = [dotted.split(".")]
+        seen: set[tuple[str, ...]] = set()
+        while pending:
+            parts = pending.pop()
+            if tuple(parts) in seen:
+                continue
+            seen.add(tuple(parts))
+            value = _lookup(self._data, parts)
+            if value is _MISSING and len(parts) > 1 and parts[0] not in self._data:
+                # NeMo-Framework-Launcher composes `training/gpt3/5b.yaml` under the key `training`,
+                # so the file says `${training.trainer.precision}` of its own keys.
+                value = _lookup(self._data, parts[1:])
+                if value is not _MISSING:
+                    self.mounts = tuple(sorted(set(self.mounts) | {parts[0]}))
+            if value is _MISSING:
+                continue
+            _insert(pruned, parts, copy.deepcopy(value))
+            for text in _strings(value):
+                for reference in _REFERENCE.findall(text):
+                    pending.append(_absolute(reference, parts))
+        return _omegaconf().OmegaConf.create(pruned)
 
     def _env_lookup(self, name: str, default: Any = _NO_DEFAULT, **_: Any) -> Any:
         if name in self._env:
@@ -60,6 +85,8 @@ class Resolver:
 
     @contextlib.contextmanager
     def _own_env_resolver(self) -> Iterator[None]:
+        from omegaconf.basecontainer import BaseContainer
+
         registry = BaseContainer._resolvers
         saved = registry.get("oc.env")
         _register("oc.env", self._env_lookup)
@@ -74,10 +101,13 @@ class Resolver:
     def resolve(self, dotted: str, expression: str) -> tuple[Any, tuple[str, ...]]:
         """Value of `dotted` and the env variables whose written default it used."""
         self._defaults_used = []
+        OmegaConf = _omegaconf().OmegaConf
+        from omegaconf.errors import OmegaConfBaseException
+
         try:
             with self._own_env_resolver():
                 value = OmegaConf.select(
-                    self._container(), dotted, throw_on_resolution_failure=True, throw_on_missing=True
+                    self._container(dotted), dotted, throw_on_resolution_failure=True, throw_on_missing=True
                 )
         except (OmegaConfBaseException, KeyError, ValueError, TypeError) as exc:
             return Unknown(expression, _reason(exc)), ()
@@ -86,40 +116,42 @@ class Resolver:
         return value, tuple(sorted(set(self._defaults_used)))
 
 
+def _lookup(data: Any, parts: list[str]) -> Any:
+    for part in parts:
+        if not isinstance(data, dict) or part not in data:
+            return _MISSING
+        data = data[part]
+    return data
+
+
+def _insert(tree: dict, parts: list[str], value: Any) -> None:
+    for part in parts[:-1]:
+        child = tree.get(part)
+        if not isinstance(child, dict):
+            child = tree[part] = {}
+        tree = child
+    tree[parts[-1]] = value
+
+
+def _absolute(reference: str, at: list[str]) -> list[str]:
+    """`${a.b}` is absolute; `${.x}` is a sibling of the referring key, `${..x}` one level up."""
+    if not reference.startswith("."):
+        return reference.split(".")
+    dots = len(reference) - len(reference.lstrip("."))
+    base = at[: max(len(at) - dots, 0)]
+    return base + reference.lstrip(".").split(".")
+
+
 def _strings(node: Any) -> Iterator[str]:
     if isinstance(node, str):
-        yield node
+        if "${" in node:
+            yield node
     elif isinstance(node, dict):
         for value in node.values():
             yield from _strings(value)
     elif isinstance(node, list):
         for item in node:
             yield from _strings(item)
-
-
-def _exists(data: Any, parts: list[str]) -> bool:
-    for part in parts:
-        if not isinstance(data, dict) or part not in data:
-            return False
-        data = data[part]
-    return True
-
-
-def _package_mounts(data: dict) -> tuple[str, ...]:
-    """Hydra package names the file refers to itself by.
-
-    NeMo-Framework-Launcher composes `training/gpt3/5b.yaml` under the key `training`, so its
-    values say `${training.trainer.precision}`. A reference whose first part is not a top-level
-    key but whose remainder exists in this file is resolved against the file itself.
-    """
-    names: set[str] = set()
-    for text in _strings(data):
-        if "${" not in text:
-            continue
-        for first, rest in _NODE_REFERENCE.findall(text):
-            if first not in data and _exists(data, rest.lstrip(".").split(".")):
-                names.add(first)
-    return tuple(sorted(names))
 
 
 def _reason(exc: Exception) -> str:

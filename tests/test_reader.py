@@ -1,0 +1,86 @@
+"""The legacy reader: positions of keys, interpolations, env values and overrides."""
+
+from __future__ import annotations
+
+import pytest
+
+from migrate.errors import InputError
+from migrate.legacy.origin import Unknown
+from migrate.legacy.overrides import OverrideSyntaxError, parse_env, parse_override
+from migrate.legacy.reader import LegacyConfig
+from migrate.legacy.yamlsource import parse_yaml
+
+TEXT = """\
+trainer:
+  precision: bf16
+model:
+  precision: ${trainer.precision}
+  fp8: ${oc.decode:${oc.env:FP8,False}}
+  hist: ${oc.env:HIST}
+  path: ???
+  ref: ${nowhere.key}
+  scale: 1e3
+"""
+
+
+def config(text: str = TEXT, overrides=(), env=None) -> LegacyConfig:
+    return LegacyConfig(parse_yaml(text, "c.yaml"), [parse_override(o) for o in overrides], env)
+
+
+def test_key_positions_are_one_based_line_and_column() -> None:
+    raw = config().get("model.fp8")
+    assert (raw.origin.line, raw.origin.col) == (5, 3)
+    assert config().get("trainer.precision").origin.line == 2
+
+
+def test_interpolation_keeps_the_expression_in_the_origin() -> None:
+    raw = config().get("model.precision")
+    assert raw.value == "bf16"
+    assert raw.origin.via == "${trainer.precision}"
+
+
+def test_env_default_is_used_and_recorded_when_not_given() -> None:
+    raw = config().get("model.fp8")
+    assert raw.value is False and raw.env_defaults == ("FP8",)
+
+
+def test_env_value_comes_from_the_command_line_not_the_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FP8", "True")
+    assert config().get("model.fp8").value is False
+    assert config(env={"FP8": "True"}).get("model.fp8").value is True
+
+
+@pytest.mark.parametrize("key", ["model.hist", "model.path", "model.ref"])
+def test_unresolvable_values_become_unknown_with_the_expression(key: str) -> None:
+    raw = config().get(key)
+    assert isinstance(raw.value, Unknown)
+    assert raw.value.expression in ("${oc.env:HIST}", "???", "${nowhere.key}")
+
+
+def test_yaml_exponent_floats_read_like_omegaconf() -> None:
+    assert config().get("model.scale").value == 1000.0
+
+
+def test_overrides_set_and_delete_with_their_own_origin() -> None:
+    c = config(overrides=["model.fp8=True", "+model.new=3", "~model.path"])
+    assert c.get("model.fp8").value is True
+    assert c.get("model.fp8").origin.describe() == "--set model.fp8=True"
+    assert c.get("model.new").value == 3
+    assert c.get("model.path") is None
+
+
+@pytest.mark.parametrize("bad", ["model.fp8", "=1", "a..b=1", "x=[1, 2]"])
+def test_malformed_overrides_are_usage_errors(bad: str) -> None:
+    with pytest.raises(OverrideSyntaxError):
+        parse_override(bad)
+
+
+def test_malformed_env_is_a_usage_error() -> None:
+    with pytest.raises(OverrideSyntaxError):
+        parse_env(["FP8"])
+
+
+def test_invalid_yaml_is_located() -> None:
+    with pytest.raises(InputError) as error:
+        parse_yaml("a: [1\nb: 2\n", "bad.yaml")
+    assert str(error.value).startswith("bad.yaml:2:")
