@@ -84,3 +84,30 @@ def test_invalid_yaml_is_located() -> None:
     with pytest.raises(InputError) as error:
         parse_yaml("a: [1\nb: 2\n", "bad.yaml")
     assert str(error.value).startswith("bad.yaml:2:")
+
+
+def test_parsed_data_equals_pyyaml_safe_load_on_every_fixture() -> None:
+    import yaml
+
+    from cli_helpers import ROOT
+    from migrate.legacy import yamlsource
+
+    for path in sorted((ROOT / "fixtures").rglob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        try:
+            expected = yaml.load(text, Loader=yamlsource._Loader)
+        except yaml.YAMLError:
+            continue
+        assert parse_yaml(text, str(path)).data == expected, path.name
+
+
+def test_anchors_aliases_and_merge_keys() -> None:
+    data = parse_yaml("base: &b {x: 1, y: 2}\nc:\n  <<: *b\n  y: 3\nl: [*b]\n", "m.yaml").data
+    assert data["c"] == {"x": 1, "y": 3} and data["l"] == [{"x": 1, "y": 2}]
+
+
+@pytest.mark.parametrize("text,where", [("a: 1\n---\nb: 2\n", "two.yaml:2:1"), ("a: !foo 1\n", "two.yaml:1:4")])
+def test_multiple_documents_and_unknown_tags_are_located_errors(text: str, where: str) -> None:
+    with pytest.raises(InputError) as error:
+        parse_yaml(text, "two.yaml")
+    assert str(error.value).startswith(where)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator, NamedTuple
 
 import yaml
 
@@ -33,8 +33,7 @@ _Loader.add_implicit_resolver(
 KeyPath = tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
     """1-based start line/column and end line/column (end column exclusive)."""
 
     line: int
@@ -60,33 +59,134 @@ class YamlDocument:
         return Location(self.path, span.line, span.col)
 
 
-def _span(node: yaml.Node) -> Span:
-    start, end = node.start_mark, node.end_mark
+_FLOAT_EXPONENT = re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$")
+_CONSTRUCTOR = yaml.SafeLoader("")  # its scalar constructors turn resolved text into values
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str": None,
+    "tag:yaml.org,2002:null": _CONSTRUCTOR.construct_yaml_null,
+    "tag:yaml.org,2002:bool": _CONSTRUCTOR.construct_yaml_bool,
+    "tag:yaml.org,2002:int": _CONSTRUCTOR.construct_yaml_int,
+    "tag:yaml.org,2002:float": _CONSTRUCTOR.construct_yaml_float,
+}
+
+
+def _plain_tag(value: str) -> str:
+    """The tag PyYAML's SafeLoader resolves for a plain scalar (plus OmegaConf's `1e3` floats)."""
+    for tag, pattern in _Loader.yaml_implicit_resolvers.get(value[:1] if value else "", ()):
+        if pattern.match(value):
+            return tag
+    return "tag:yaml.org,2002:str"
+
+
+_PLAIN_VALUES: dict[str, Any] = {}  # plain scalar text -> value; values are immutable, configs repeat them
+
+
+def _scalar(event: yaml.ScalarEvent) -> Any:
+    if event.tag in (None, "!") and not event.style and event.implicit[0]:
+        text = event.value
+        try:
+            return _PLAIN_VALUES[text]
+        except KeyError:
+            pass
+        tag = _plain_tag(text)
+        if tag in _SCALAR_TAGS:
+            construct = _SCALAR_TAGS[tag]
+            value = text if construct is None else construct(yaml.ScalarNode(tag, text))
+            if len(_PLAIN_VALUES) < 100_000:
+                _PLAIN_VALUES[text] = value
+            return value
+    elif event.tag in (None, "!"):
+        return event.value
+    else:
+        tag = event.tag
+    if tag not in _SCALAR_TAGS:
+        if tag == "tag:yaml.org,2002:timestamp":
+            return event.value  # OmegaConf cannot hold dates; the text is what matters here
+        raise yaml.constructor.ConstructorError(None, None, f"unsupported tag {tag}", event.start_mark)
+    construct = _SCALAR_TAGS[tag]
+    if construct is None:
+        return event.value
+    return construct(yaml.ScalarNode(tag, event.value))
+
+
+def _span(event: yaml.Event) -> Span:
+    start, end = event.start_mark, event.end_mark
     return Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 
 
-def _walk(node: yaml.Node, prefix: KeyPath, keys: dict, values: dict) -> None:
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
+class _Builder:
+    """Builds plain data and the spans of every key from PyYAML's event stream, in one pass."""
+
+    def __init__(self) -> None:
+        self.keys: dict[KeyPath, Span] = {}
+        self.values: dict[KeyPath, Span] = {}
+        self.anchors: dict[str, Any] = {}
+
+    def node(self, events: Iterator[yaml.Event], event: yaml.Event, path: KeyPath) -> Any:
+        if isinstance(event, yaml.ScalarEvent):
+            value = _scalar(event)
+        elif isinstance(event, yaml.MappingStartEvent):
+            value = self.mapping(events, path)
+        elif isinstance(event, yaml.SequenceStartEvent):
+            value = []
+            for index, item in enumerate(iter(lambda: next(events), None)):
+                if isinstance(item, yaml.SequenceEndEvent):
+                    break
+                child = path + (str(index),)
+                self.values[child] = _span(item)
+                value.append(self.node(events, item, child))
+        elif isinstance(event, yaml.AliasEvent):
+            if event.anchor not in self.anchors:
+                raise yaml.composer.ComposerError(None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
+            return self.anchors[event.anchor]
+        else:  # pragma: no cover - the parser only yields the events above here
+            raise yaml.composer.ComposerError(None, None, "unexpected YAML event", event.start_mark)
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            self.anchors[anchor] = value
+        return value
+
+    def mapping(self, events: Iterator[yaml.Event], path: KeyPath) -> dict:
+        mapping: dict = {}
+        merged: list[dict] = []
+        while True:
+            key_event = next(events)
+            if isinstance(key_event, yaml.MappingEndEvent):
+                break
+            value_event = next(events)
+            if isinstance(key_event, yaml.ScalarEvent) and key_event.value == "<<" and not key_event.style:
+                merge = self.node(events, value_event, path)
+                merged.extend(merge if isinstance(merge, list) else [merge])
                 continue
-            path = prefix + (str(key_node.value),)
-            keys[path] = _span(key_node)
-            values[path] = _span(value_node)
-            _walk(value_node, path, keys, values)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            path = prefix + (str(index),)
-            values[path] = _span(item)
-            _walk(item, path, keys, values)
+            key = self.node(events, key_event, path)
+            if isinstance(key, (dict, list)):
+                raise yaml.constructor.ConstructorError(None, None, "found an unhashable key", key_event.start_mark)
+            child = path + (str(key),)
+            self.keys[child] = _span(key_event)
+            self.values[child] = _span(value_event)
+            mapping[key] = self.node(events, value_event, child)
+        for source in merged:
+            if isinstance(source, dict):
+                for key, value in source.items():
+                    mapping.setdefault(key, value)
+        return mapping
 
 
 def parse_yaml(text: str, path: str) -> YamlDocument:
     """Parse `text`; raise InputError (with the problem's line:column) on invalid YAML."""
-    loader = _Loader(text)
+    builder = _Builder()
+    data: Any = None
     try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        events = iter(yaml.parse(text, Loader=_Loader))
+        documents = 0
+        for event in events:
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise yaml.composer.ComposerError(
+                        None, None, "expected a single document in the stream", event.start_mark
+                    )
+                data = builder.node(events, next(events), ())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -95,13 +195,7 @@ def parse_yaml(text: str, path: str) -> YamlDocument:
         raise InputError(Location(path, line, col), f"invalid YAML: {problem}") from None
     except yaml.YAMLError as exc:
         raise InputError(Location(path), f"invalid YAML: {exc}") from None
-    finally:
-        loader.dispose()
-    keys: dict[KeyPath, Span] = {}
-    values: dict[KeyPath, Span] = {}
-    if node is not None:
-        _walk(node, (), keys, values)
-    return YamlDocument(path=path, text=text, data=data, key_spans=keys, value_spans=values)
+    return YamlDocument(path=path, text=text, data=data, key_spans=builder.keys, value_spans=builder.values)
 
 
 def read_yaml_file(path: str) -> YamlDocument:
