@@ -111,3 +111,17 @@ def test_multiple_documents_and_unknown_tags_are_located_errors(text: str, where
     with pytest.raises(InputError) as error:
         parse_yaml(text, "two.yaml")
     assert str(error.value).startswith(where)
+
+
+def test_plain_reference_shortcut_agrees_with_omegaconf() -> None:
+    from migrate.legacy.interpolation import Resolver
+
+    data = {
+        "trainer": {"precision": 16, "p2": "${trainer.precision}", "flag": True},
+        "model": {"a": "${trainer.precision}", "b": "${trainer.p2}", "c": "${trainer.flag}", "d": "${model.e}", "e": 1.5},
+    }
+    for key in ("a", "b", "c", "d"):
+        expression = data["model"][key]
+        fast = Resolver(data, {}).resolve(f"model.{key}", expression)
+        slow = Resolver(data, {})._resolve_with_omegaconf(f"model.{key}", expression)
+        assert fast == slow and type(fast[0]) is type(slow[0])

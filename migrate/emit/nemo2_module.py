@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from functools import lru_cache
 
 import libcst as cst
 
@@ -144,8 +145,13 @@ def _optimizer_statement(plan: Plan) -> list[cst.SimpleStatementLine]:
     ]
 
 
+@lru_cache(maxsize=None)
+def _template() -> cst.Module:
+    return cst.parse_module(read_template("nemo2_plugin.py"))  # libcst trees are immutable: safe to share
+
+
 def render_nemo2_module(spec: PrecisionSpec, plan: Plan) -> str:
-    module = cst.parse_module(read_template("nemo2_plugin.py"))
+    module = _template()
     module = module.visit(_Fill(spec, plan))
     body = list(module.body)
     if any(isinstance(a.value, Dtype) for a in plan.arguments):

@@ -18,6 +18,7 @@ _NO_DEFAULT = object()
 _MISSING = object()
 # The innermost `${a.b.c}` / `${.sibling}` node references (resolver calls contain a colon).
 _REFERENCE = re.compile(r"\$\{\s*([.\w-]+(?:\.[\w-]+)*)\s*\}")
+_PLAIN_REFERENCE = re.compile(r"\$\{([A-Za-z_][\w-]*(?:\.[\w-]+)*)\}")
 
 
 def _omegaconf() -> Any:
@@ -100,6 +101,30 @@ class Resolver:
 
     def resolve(self, dotted: str, expression: str) -> tuple[Any, tuple[str, ...]]:
         """Value of `dotted` and the env variables whose written default it used."""
+        shortcut = self._plain_reference(expression, depth=0)
+        if shortcut is not _MISSING:
+            return shortcut
+        return self._resolve_with_omegaconf(dotted, expression)
+
+    def _plain_reference(self, expression: str, depth: int) -> Any:
+        """`${a.b.c}` alone, pointing at a plain value: the same answer OmegaConf gives, without its parser."""
+        match = _PLAIN_REFERENCE.fullmatch(expression)
+        if match is None or depth > 8:
+            return _MISSING
+        parts = match.group(1).split(".")
+        value = _lookup(self._data, parts)
+        if value is _MISSING and len(parts) > 1 and parts[0] not in self._data:
+            value = _lookup(self._data, parts[1:])
+            if value is not _MISSING:
+                self.mounts = tuple(sorted(set(self.mounts) | {parts[0]}))
+        if value is _MISSING or isinstance(value, (dict, list)) or value == "???":
+            return _MISSING  # let OmegaConf produce its own answer or error
+        if isinstance(value, str) and "${" in value:
+            inner = self._plain_reference(value, depth + 1)
+            return _MISSING if inner is _MISSING else inner
+        return value, ()
+
+    def _resolve_with_omegaconf(self, dotted: str, expression: str) -> tuple[Any, tuple[str, ...]]:
         self._defaults_used = []
         OmegaConf = _omegaconf().OmegaConf
         from omegaconf.errors import OmegaConfBaseException
