@@ -22,7 +22,11 @@ from migrate.convert import ConvertOptions, convert_path  # noqa: E402
 
 
 def corpus_files(argument: str | None) -> list[Path]:
-    candidates = [Path(argument)] if argument else [ROOT.parent / "shared" / "corpus" / "dev", ROOT / "fixtures" / "convert"]
+    candidates = (
+        [Path(argument)]
+        if argument
+        else [ROOT.parent / "shared" / "corpus" / "dev", ROOT / "fixtures" / "convert"]
+    )
     for folder in candidates:
         files = sorted(folder.glob("*.yaml"))
         if files:
@@ -47,18 +51,27 @@ def main() -> None:
     for repeat in (1, 10):
         seconds, counts = run(files, repeat)
         total = sum(counts.values())
-        print(f"convert x{repeat:<2} {total:5d} files  {seconds:7.3f} s  {total / seconds:8.1f} files/s  {counts}")
+        print(
+            f"convert x{repeat:<2} {total:5d} files  {seconds:7.3f} s  {total / seconds:8.1f} files/s  {counts}"
+        )
     tracemalloc.start()
     run(files, 1)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(f"peak Python allocations during one corpus pass: {peak / 2**20:.1f} MiB")
-    print(f"peak resident set size of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f} MiB")
+    print(
+        f"peak resident set size of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f} MiB"
+    )
     one = str(files[0])
     walls = []
     for _ in range(5):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "migrate", "convert", one, "-q"], cwd=ROOT, stdout=subprocess.DEVNULL, check=False)
+        subprocess.run(
+            [sys.executable, "-m", "migrate", "convert", one, "-q"],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            check=False,
+        )
         walls.append(time.perf_counter() - start)
     print(f"`nemo-migrate convert one.yaml` wall time (best of 5, new process): {min(walls) * 1000:.0f} ms")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")

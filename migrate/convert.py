@@ -70,5 +70,7 @@ def convert_path(path: str, options: ConvertOptions) -> ConvertResult:
     except InputError as error:
         return ConvertResult(error.location.path, "failed", message=str(error))
     except RecursionError:
-        return ConvertResult(path, "failed", message=str(InputError(Location(path), "YAML nested too deeply")))
+        return ConvertResult(
+            path, "failed", message=str(InputError(Location(path), "YAML nested too deeply"))
+        )
     return convert_config(config, options)

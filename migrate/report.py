@@ -15,7 +15,9 @@ def finding_line(path: str, finding: Finding) -> str:
     return f"{location}: {finding.severity}: [{finding.code}] {finding.message}"
 
 
-def print_findings(path: str, findings: tuple[Finding, ...], verbose: bool, stream: TextIO | None = None) -> None:
+def print_findings(
+    path: str, findings: tuple[Finding, ...], verbose: bool, stream: TextIO | None = None
+) -> None:
     stream = stream or sys.stderr
     for finding in findings:
         if finding.severity == "warning" or verbose:

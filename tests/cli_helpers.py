@@ -36,5 +36,5 @@ def fixture_args(path: Path) -> list[str]:
     """Options written on a fixture's first line: `# nemo-migrate-args: --nemo1-version 2.x`."""
     first = path.read_text(encoding="utf-8").splitlines()[:1]
     if first and first[0].startswith(ARGS_MARKER):
-        return shlex.split(first[0][len(ARGS_MARKER):])
+        return shlex.split(first[0][len(ARGS_MARKER) :])
     return []

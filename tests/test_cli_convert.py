@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import ROOT, run_cli
 
 GOOD = "trainer:\n  precision: bf16\n  gradient_clip_val: 1.0\nmodel:\n  megatron_amp_O2: True\n"
@@ -30,7 +29,10 @@ def test_directory_is_searched_recursively_and_mirrored_in_out_dir(tmp_path: Pat
     write(src, "skip.yaml", "data: {seq_length: 8}\n")
     result = run_cli(["convert", str(src), "--out-dir", str(tmp_path / "out")])
     assert result.code == 0, result.stderr
-    assert sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*.py")) == ["a.py", "nested/b.py"]
+    assert sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*.py")) == [
+        "a.py",
+        "nested/b.py",
+    ]
     assert result.stderr.strip().splitlines()[-1] == "2 converted, 1 skipped, 0 failed"
 
 
@@ -64,7 +66,9 @@ def test_missing_path_is_reported_with_status_2(tmp_path: Path) -> None:
     assert "no such file or directory" in result.stderr
 
 
-@pytest.mark.parametrize("args", [["--target-nemo", "1.9"], ["--nemo1-version", "3.0"], ["--set", "oops"], ["--env", "NOVALUE"]])
+@pytest.mark.parametrize(
+    "args", [["--target-nemo", "1.9"], ["--nemo1-version", "3.0"], ["--set", "oops"], ["--env", "NOVALUE"]]
+)
 def test_bad_options_are_usage_errors(args: list[str], tmp_path: Path) -> None:
     path = write(tmp_path, "a.yaml", GOOD)
     result = run_cli(["convert", str(path), *args])
@@ -84,7 +88,9 @@ def test_failed_conversion_leaves_an_existing_output_untouched(tmp_path: Path) -
     assert out.read_text() == "# mine\n"
 
 
-def test_interrupted_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupted_write_keeps_the_old_file_and_leaves_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from migrate import atomic
 
     out = write(tmp_path, "plugin.py", "# mine\n")
@@ -124,5 +130,7 @@ def test_convert_and_help_never_import_torch() -> None:
 
 
 def test_python_dash_m_entry_point() -> None:
-    result = subprocess.run([sys.executable, "-m", "migrate", "--version"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "migrate", "--version"], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0 and result.stdout.startswith("nemo-migrate ")

@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import ROOT, fixture_args, run_cli
 
 CASES = sorted((ROOT / "fixtures" / "convert").glob("*.yaml"))
@@ -40,7 +39,9 @@ def test_golden(case: Path) -> None:
         ast.parse(result.stdout)
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if not c.stem.startswith(("err_", "skip_"))], ids=lambda c: c.stem)
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if not c.stem.startswith(("err_", "skip_"))], ids=lambda c: c.stem
+)
 def test_output_is_a_fixed_point(case: Path, tmp_path: Path) -> None:
     """Converting twice into the same file changes nothing the second time."""
     out = tmp_path / "plugin.py"

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-
 from cli_helpers import ROOT, fixture_args, run_cli
+
 from migrate.emit.signatures import SIGNATURES
 from migrate.nemo2.calls import find_calls, parse_python
 
@@ -48,7 +46,10 @@ def test_fp8_is_always_a_string_and_e4m3_wins() -> None:
     assert plugin_kwargs("fp8_e4m3_every_key")["fp8"] == "e4m3"
 
 
-@pytest.mark.parametrize("target,argument", [("2.0", "fp8_params"), ("2.2", "fp8_params"), ("2.3", "fp8_param_gather"), ("2.5", "fp8_param_gather")])
+@pytest.mark.parametrize(
+    "target,argument",
+    [("2.0", "fp8_params"), ("2.2", "fp8_params"), ("2.3", "fp8_param_gather"), ("2.5", "fp8_param_gather")],
+)
 def test_fp8_weights_argument_follows_target(target: str, argument: str) -> None:
     kwargs = plugin_kwargs("fp8_e4m3_every_key", "--target-nemo", target)
     assert kwargs[argument] is True
@@ -60,7 +61,11 @@ def test_fp16_keeps_pipeline_dtype_and_scaler_settings() -> None:
     kwargs = plugin_kwargs("fp16_o1_loss_scaling")
     assert kwargs["precision"] == "16-mixed"
     assert kwargs["pipeline_dtype"] == "torch.float16"
-    assert (kwargs["fp16_initial_loss_scale"], kwargs["fp16_loss_scale_window"], kwargs["fp16_hysteresis"]) == (65536, 500, 4)
+    assert (
+        kwargs["fp16_initial_loss_scale"],
+        kwargs["fp16_loss_scale_window"],
+        kwargs["fp16_hysteresis"],
+    ) == (65536, 500, 4)
 
 
 def test_env_values_from_the_command_line_are_used() -> None:

@@ -88,8 +88,8 @@ def test_invalid_yaml_is_located() -> None:
 
 def test_parsed_data_equals_pyyaml_safe_load_on_every_fixture() -> None:
     import yaml
-
     from cli_helpers import ROOT
+
     from migrate.legacy import yamlsource
 
     for path in sorted((ROOT / "fixtures").rglob("*.yaml")):
@@ -106,7 +106,9 @@ def test_anchors_aliases_and_merge_keys() -> None:
     assert data["c"] == {"x": 1, "y": 3} and data["l"] == [{"x": 1, "y": 2}]
 
 
-@pytest.mark.parametrize("text,where", [("a: 1\n---\nb: 2\n", "two.yaml:2:1"), ("a: !foo 1\n", "two.yaml:1:4")])
+@pytest.mark.parametrize(
+    "text,where", [("a: 1\n---\nb: 2\n", "two.yaml:2:1"), ("a: !foo 1\n", "two.yaml:1:4")]
+)
 def test_multiple_documents_and_unknown_tags_are_located_errors(text: str, where: str) -> None:
     with pytest.raises(InputError) as error:
         parse_yaml(text, "two.yaml")
@@ -118,7 +120,13 @@ def test_plain_reference_shortcut_agrees_with_omegaconf() -> None:
 
     data = {
         "trainer": {"precision": 16, "p2": "${trainer.precision}", "flag": True},
-        "model": {"a": "${trainer.precision}", "b": "${trainer.p2}", "c": "${trainer.flag}", "d": "${model.e}", "e": 1.5},
+        "model": {
+            "a": "${trainer.precision}",
+            "b": "${trainer.p2}",
+            "c": "${trainer.flag}",
+            "d": "${model.e}",
+            "e": 1.5,
+        },
     }
     for key in ("a", "b", "c", "d"):
         expression = data["model"][key]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from functools import lru_cache
+from functools import cache
 
 import libcst as cst
 
@@ -45,7 +45,9 @@ def _value_node(value: object) -> cst.BaseExpression:
 def _trailing(comment: str, last: bool) -> cst.ParenthesizedWhitespace:
     return cst.ParenthesizedWhitespace(
         first_line=cst.TrailingWhitespace(
-            whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment("# " + _clean(comment)), newline=cst.Newline()
+            whitespace=cst.SimpleWhitespace("  "),
+            comment=cst.Comment("# " + _clean(comment)),
+            newline=cst.Newline(),
         ),
         indent=True,
         last_line=cst.SimpleWhitespace("" if last else INDENT),
@@ -60,7 +62,9 @@ def _arguments(arguments: tuple[Argument, ...]) -> list[cst.Arg]:
                 keyword=cst.Name(argument.name),
                 value=_value_node(argument.value),
                 equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
-                comma=cst.Comma(whitespace_after=_trailing(argument.origin.describe(), index == len(arguments) - 1)),
+                comma=cst.Comma(
+                    whitespace_after=_trailing(argument.origin.describe(), index == len(arguments) - 1)
+                ),
             )
         )
     return nodes
@@ -135,17 +139,23 @@ def _optimizer_statement(plan: Plan) -> list[cst.SimpleStatementLine]:
         statement.with_changes(
             leading_lines=[
                 cst.EmptyLine(),
-                cst.EmptyLine(comment=cst.Comment("# Megatron-core OptimizerConfig fields that keep the legacy behaviour:")),
+                cst.EmptyLine(
+                    comment=cst.Comment(
+                        "# Megatron-core OptimizerConfig fields that keep the legacy behaviour:"
+                    )
+                ),
                 cst.EmptyLine(comment=cst.Comment("# OptimizerConfig(..., **optimizer_config_overrides)")),
             ],
             trailing_whitespace=cst.TrailingWhitespace(
-                whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment("# " + _clean(comment)), newline=cst.Newline()
+                whitespace=cst.SimpleWhitespace("  "),
+                comment=cst.Comment("# " + _clean(comment)),
+                newline=cst.Newline(),
             ),
         )
     ]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _template() -> cst.Module:
     return cst.parse_module(read_template("nemo2_plugin.py"))  # libcst trees are immutable: safe to share
 

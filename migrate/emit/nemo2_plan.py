@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from migrate.emit.signatures import SIGNATURES, fp8_weights_argument
 from migrate.errors import InputError, Location
 from migrate.legacy.origin import Origin
 from migrate.legacy.semantics import AMAX_ALGOS, FP8_RECIPES
 from migrate.legacy.versions import nemo1_profile
 from migrate.spec import Finding, PrecisionSpec, Setting
-from migrate.emit.signatures import SIGNATURES, fp8_weights_argument
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,12 @@ class _Planner:
         compute = s.compute_dtype.value
         self.add("precision", PRECISION_LITERALS[compute], s.compute_dtype.origin, always=True)
         self.add("params_dtype", Dtype(s.params_dtype.value), s.params_dtype.origin, default=Dtype("fp32"))
-        self.add("pipeline_dtype", Dtype(s.pipeline_dtype.value), s.pipeline_dtype.origin, default=Dtype(_nemo2_pipeline_default(compute)))
+        self.add(
+            "pipeline_dtype",
+            Dtype(s.pipeline_dtype.value),
+            s.pipeline_dtype.origin,
+            default=Dtype(_nemo2_pipeline_default(compute)),
+        )
         self._grad_reduce()
         self._fp8()
         self._loss_scaling()
@@ -141,13 +146,25 @@ class _Planner:
             self.add("fp8_amax_history_len", f.amax_history_len.value, f.amax_history_len.origin)
             self.add("fp8_amax_compute_algo", f.amax_compute_algo.value, f.amax_compute_algo.origin)
             self.add("fp8_wgrad", f.wgrad.value, f.wgrad.origin)
-            self.add("fp8_dot_product_attention", f.dot_product_attention.value, f.dot_product_attention.origin)
+            self.add(
+                "fp8_dot_product_attention", f.dot_product_attention.value, f.dot_product_attention.origin
+            )
             self.add("fp8_multi_head_attention", f.multi_head_attention.value, f.multi_head_attention.origin)
         if f.first_last_layers_bf16.value:
             self.add("first_last_layers_bf16", True, f.first_last_layers_bf16.origin)
             # The plugin's 0/0 overwrites Megatron-core's 1/1 (section 2.1, last row).
-            self.add("num_layers_at_start_in_bf16", f.num_layers_at_start_in_bf16.value, f.num_layers_at_start_in_bf16.origin, default=0)
-            self.add("num_layers_at_end_in_bf16", f.num_layers_at_end_in_bf16.value, f.num_layers_at_end_in_bf16.origin, default=0)
+            self.add(
+                "num_layers_at_start_in_bf16",
+                f.num_layers_at_start_in_bf16.value,
+                f.num_layers_at_start_in_bf16.origin,
+                default=0,
+            )
+            self.add(
+                "num_layers_at_end_in_bf16",
+                f.num_layers_at_end_in_bf16.value,
+                f.num_layers_at_end_in_bf16.origin,
+                default=0,
+            )
         if f.params.value:
             self.add(fp8_weights_argument(self.target), True, f.params.origin, default=False)
 
@@ -157,7 +174,9 @@ class _Planner:
         compute = s.compute_dtype.value
         if compute == "fp16":
             if loss.enabled.value:
-                self.add("fp16_initial_loss_scale", _number(loss.initial_scale.value), loss.initial_scale.origin)
+                self.add(
+                    "fp16_initial_loss_scale", _number(loss.initial_scale.value), loss.initial_scale.origin
+                )
                 self.add("fp16_loss_scale_window", loss.growth_interval.value, loss.growth_interval.origin)
                 self.add("fp16_hysteresis", loss.hysteresis.value, loss.hysteresis.origin)
                 self.warn(
@@ -230,13 +249,15 @@ class _Planner:
         distributed = s.optimizer.value in nemo1_profile(s.nemo1_version).distributed_optimizers
         if chunk is not None and s.amp_mode.value == "O2" and not distributed:
             # Communication bucketing only: numerics are unaffected, so a default value is a note.
-            self.findings.append(Finding(
-                "grad-allreduce-chunk",
-                "warning" if chunk.value != 125 else "info",
-                f"grad_allreduce_chunk_size_mb: {chunk.value} has no NeMo 2.0 argument; the closest knob is "
-                "DistributedDataParallelConfig.bucket_size (in parameters, not MB). Dropped.",
-                chunk.origin,
-            ))
+            self.findings.append(
+                Finding(
+                    "grad-allreduce-chunk",
+                    "warning" if chunk.value != 125 else "info",
+                    f"grad_allreduce_chunk_size_mb: {chunk.value} has no NeMo 2.0 argument; the closest knob is "
+                    "DistributedDataParallelConfig.bucket_size (in parameters, not MB). Dropped.",
+                    chunk.origin,
+                )
+            )
         if s.fsdp.value:
             self.warn(
                 "fsdp",

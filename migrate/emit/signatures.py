@@ -41,7 +41,12 @@ _V2_4 = _V2_3 | {"fp8_params": None, "fp8_param_gather": None}  # fp8_params: de
 _V2_5 = _V2_4 | {"reuse_grad_buf_for_mxfp8_param_ag": False}
 
 SIGNATURES: dict[str, dict[str, object]] = {
-    "2.0": _V2_0, "2.1": _V2_0, "2.2": _V2_0, "2.3": _V2_3, "2.4": _V2_4, "2.5": _V2_5,
+    "2.0": _V2_0,
+    "2.1": _V2_0,
+    "2.2": _V2_0,
+    "2.3": _V2_3,
+    "2.4": _V2_4,
+    "2.5": _V2_5,
 }
 TARGET_NEMO_CHOICES = tuple(SIGNATURES)
 DEFAULT_TARGET_NEMO = "2.5"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 
 
-@lru_cache(maxsize=None)
+@cache
 def read_template(name: str) -> str:
     for folder in (_PACKAGE / "_templates", _PACKAGE.parent / "templates"):
         candidate = folder / name

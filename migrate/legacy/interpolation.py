@@ -10,7 +10,8 @@ from __future__ import annotations
 import contextlib
 import copy
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from migrate.legacy.origin import Unknown
 

@@ -2,21 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from migrate.legacy.reader import LegacyConfig
 
 # Keys NeMo 1.0 reads from the model section (semantics notes, sections 1.4 and 2.1).
 MODEL_PRECISION_KEYS = frozenset(
     {
-        "precision", "megatron_amp_O2", "native_amp_init_scale", "native_amp_growth_interval",
-        "hysteresis", "transformer_engine", "fp8", "fp8_e4m3", "fp8_hybrid", "fp8_margin",
-        "fp8_interval", "fp8_amax_history_len", "fp8_amax_compute_algo", "reduce_amax", "fp8_wgrad",
-        "fp8_params", "fp8_param", "fp8_dot_product_attention", "fp8_multi_head_attention",
-        "fp8_recipe", "first_last_layers_bf16", "num_layers_at_start_in_bf16",
-        "num_layers_at_end_in_bf16", "tp_only_amax_red", "fp16_lm_cross_entropy",
-        "grad_allreduce_chunk_size_mb", "mcore_gpt", "fsdp",
+        "precision",
+        "megatron_amp_O2",
+        "native_amp_init_scale",
+        "native_amp_growth_interval",
+        "hysteresis",
+        "transformer_engine",
+        "fp8",
+        "fp8_e4m3",
+        "fp8_hybrid",
+        "fp8_margin",
+        "fp8_interval",
+        "fp8_amax_history_len",
+        "fp8_amax_compute_algo",
+        "reduce_amax",
+        "fp8_wgrad",
+        "fp8_params",
+        "fp8_param",
+        "fp8_dot_product_attention",
+        "fp8_multi_head_attention",
+        "fp8_recipe",
+        "first_last_layers_bf16",
+        "num_layers_at_start_in_bf16",
+        "num_layers_at_end_in_bf16",
+        "tp_only_amax_red",
+        "fp16_lm_cross_entropy",
+        "grad_allreduce_chunk_size_mb",
+        "mcore_gpt",
+        "fsdp",
     }
 )
 # Presence of any of these makes a file a precision config.

@@ -21,11 +21,11 @@ class Origin:
     via: str | None = None
 
     @staticmethod
-    def default(detail: str) -> "Origin":
+    def default(detail: str) -> Origin:
         return Origin("default", detail=detail)
 
     @staticmethod
-    def derived(detail: str, key: str | None = None, line: int | None = None) -> "Origin":
+    def derived(detail: str, key: str | None = None, line: int | None = None) -> Origin:
         return Origin("derived", key=key, line=line, detail=detail)
 
     def where(self) -> str | None:

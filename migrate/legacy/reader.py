@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from migrate.errors import Location
 from migrate.legacy.interpolation import Resolver
@@ -118,5 +119,9 @@ class LegacyConfig:
             if env_defaults:
                 names = ", ".join(env_defaults)
                 via = f"{raw} (env {names} not given: its written default used)"
-            return RawValue(value, Origin(origin.kind, origin.key, origin.line, origin.col, origin.detail, via), env_defaults)
+            return RawValue(
+                value,
+                Origin(origin.kind, origin.key, origin.line, origin.col, origin.detail, via),
+                env_defaults,
+            )
         return RawValue(raw, origin)

@@ -7,7 +7,8 @@ error only when the result depends on it.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from migrate.errors import InputError, Location
 from migrate.legacy import values as V
@@ -61,7 +62,9 @@ class _Builder:
             return Setting(default, Origin.default(default_detail))
         return Setting(convert(raw, self.path), raw.origin)
 
-    def model(self, name: str, convert: Callable[[RawValue, str], Any], default: Any, detail: str) -> Setting[Any]:
+    def model(
+        self, name: str, convert: Callable[[RawValue, str], Any], default: Any, detail: str
+    ) -> Setting[Any]:
         return self.read(self.model_key(name), convert, default, detail)
 
     def note(self, code: str, severity: str, message: str, origin: Origin | None = None) -> None:
@@ -87,7 +90,9 @@ class _Builder:
                 root.origin,
             )
             return Setting(V.as_precision(root, self.path), root.origin)
-        self.note("no-trainer-section", "info", "no trainer section: PyTorch Lightning's default '32-true' assumed")
+        self.note(
+            "no-trainer-section", "info", "no trainer section: PyTorch Lightning's default '32-true' assumed"
+        )
         return Setting("fp32", Origin.default("PyTorch Lightning default precision '32-true'"))
 
     def compute_dtype(self, trainer: Setting[str]) -> Setting[str]:
@@ -126,7 +131,10 @@ class _Builder:
         if setting.value is None:
             setting = Setting(False, setting.origin)
         if setting.value and fsdp.value:
-            return Setting(False, Origin.derived("FSDP forces megatron_amp_O2 to False", fsdp.origin.key, fsdp.origin.line))
+            return Setting(
+                False,
+                Origin.derived("FSDP forces megatron_amp_O2 to False", fsdp.origin.key, fsdp.origin.line),
+            )
         return setting
 
     # -- the whole spec ----------------------------------------------------------------------
@@ -137,7 +145,6 @@ class _Builder:
         fsdp = self.model("fsdp", V.as_bool, False, "fsdp = False (code default)")
         o2 = self.megatron_amp_o2(fsdp)
         half = compute.value in ("fp16", "bf16")
-        self.compute_value = compute.value
 
         if o2.value and not half:
             # Float16Module raises "Either config.fp16 or config.bf16 should be True" (section 1.3).
@@ -169,21 +176,38 @@ class _Builder:
 
         amp_mode = self._amp_mode(compute, o2)
         params = (
-            Setting(compute.value, Origin.derived(f"O2 keeps the weights in {compute.value}", o2.origin.key, o2.origin.line))
+            Setting(
+                compute.value,
+                Origin.derived(f"O2 keeps the weights in {compute.value}", o2.origin.key, o2.origin.line),
+            )
             if o2.value and half
             else Setting("fp32", Origin.default("parameters are fp32 unless megatron_amp_O2 with fp16/bf16"))
         )
-        pipeline = Setting(compute.value, Origin.derived(f"pipeline_dtype follows the model dtype {compute.value}", compute.origin.key, compute.origin.line))
-        grad_reduce = self._grad_reduce(optim_name, distributed, o2, half)
+        pipeline = Setting(
+            compute.value,
+            Origin.derived(
+                f"pipeline_dtype follows the model dtype {compute.value}",
+                compute.origin.key,
+                compute.origin.line,
+            ),
+        )
+        grad_reduce = self._grad_reduce(optim_name, distributed, o2, compute.value)
         loss = self._loss_scaling(trainer, fsdp)
         te = self.model("transformer_engine", V.as_bool, False, "transformer_engine = False (code default)")
         code_path = self._code_path()
         fp8 = self._fp8(code_path, te, fsdp)
-        clip = self.read("trainer.gradient_clip_val", _as_clip, 0.0, "PyTorch Lightning gradient_clip_val = None: no clipping")
+        clip = self.read(
+            "trainer.gradient_clip_val",
+            _as_clip,
+            0.0,
+            "PyTorch Lightning gradient_clip_val = None: no clipping",
+        )
         lm_ce = self.model("fp16_lm_cross_entropy", V.as_bool, False, "fp16_lm_cross_entropy = False")
         chunk = None
         if self.config.has(self.model_key("grad_allreduce_chunk_size_mb")):
-            chunk = self.model("grad_allreduce_chunk_size_mb", lambda r, pth: V.as_int(r, pth, 1), 125, "125 MB")
+            chunk = self.model(
+                "grad_allreduce_chunk_size_mb", lambda r, pth: V.as_int(r, pth, 1), 125, "125 MB"
+            )
         self._nested_keys()
         for name in self.config.package_mounts():
             self.note(
@@ -223,9 +247,17 @@ class _Builder:
         if self.config.get(self.model_key("fsdp")) is not None and o2.origin.kind == "derived":
             return Setting("O1", o2.origin)
         # ModelParallelConfig.enable_autocast = not O2 and half (section 1.3).
-        return Setting("O1", Origin.derived("megatron_amp_O2 False: fp32 weights + torch.autocast", o2.origin.key, o2.origin.line))
+        return Setting(
+            "O1",
+            Origin.derived(
+                "megatron_amp_O2 False: fp32 weights + torch.autocast", o2.origin.key, o2.origin.line
+            ),
+        )
 
-    def _grad_reduce(self, optim: Setting[str | None], distributed: bool, o2: Setting[bool], half: bool) -> Setting[str]:
+    def _grad_reduce(
+        self, optim: Setting[str | None], distributed: bool, o2: Setting[bool], compute: str
+    ) -> Setting[str]:
+        half = compute in ("fp16", "bf16")
         # Section 1.5: distributed Adam reduces in grad_sync_dtype (default: optim.dtype, fp32);
         # every other path reduces fp32 gradients (O1 fp32 params, O2 fp32 main grads).
         sync = self.raw(self.model_key("optim.grad_sync_dtype"))
@@ -235,15 +267,22 @@ class _Builder:
             if sync is None:
                 return Setting("fp32", Origin.default("mcore_distributed_optim grad_sync_dtype = 'fp32'"))
             value = V.require_known(sync, self.path)
-            reduce = "fp32" if value == "fp32" else (self.compute_value if half else "fp32")
+            reduce = "fp32" if value == "fp32" or not half else compute
             return Setting(reduce, sync.origin)
         if distributed:
             if sync is not None:
                 return Setting(V.as_dtype(sync, self.path), sync.origin)
             state = self.raw(self.model_key("optim.dtype"))
             if state is not None:
-                return Setting(V.as_dtype(state, self.path), Origin.derived("grad_sync_dtype defaults to optim.dtype", state.origin.key, state.origin.line))
-            return Setting("fp32", Origin.default("distributed Adam grad_sync_dtype = optimizer dtype = fp32"))
+                return Setting(
+                    V.as_dtype(state, self.path),
+                    Origin.derived(
+                        "grad_sync_dtype defaults to optim.dtype", state.origin.key, state.origin.line
+                    ),
+                )
+            return Setting(
+                "fp32", Origin.default("distributed Adam grad_sync_dtype = optimizer dtype = fp32")
+            )
         if sync is not None:
             self.note(
                 "grad-sync-dtype-ignored",
@@ -252,7 +291,9 @@ class _Builder:
                 f"{optim.value!r} NeMo 1.0 reduced gradients in fp32",
                 sync.origin,
             )
-        detail = "fp32 main gradients (megatron_amp_O2)" if o2.value and half else "gradients of fp32 parameters"
+        detail = (
+            "fp32 main gradients (megatron_amp_O2)" if o2.value and half else "gradients of fp32 parameters"
+        )
         return Setting("fp32", Origin.default(f"gradients reduced in fp32 ({detail})"))
 
     def _loss_scaling(self, trainer: Setting[str], fsdp: Setting[bool]) -> LossScaling:
@@ -261,18 +302,47 @@ class _Builder:
         enabled_origin = (
             Origin.derived("NeMo GradScaler for precision 16", trainer.origin.key, trainer.origin.line)
             if enabled
-            else Origin.derived("no loss scaling: not fp16" if not fp16 else "no GradScaler with FSDP (NeMo 1.0 in 2.x)", trainer.origin.key, trainer.origin.line)
+            else Origin.derived(
+                "no loss scaling: not fp16" if not fp16 else "no GradScaler with FSDP (NeMo 1.0 in 2.x)",
+                trainer.origin.key,
+                trainer.origin.line,
+            )
         )
         # MegatronTrainerBuilder._grad_scaler passes cfg.get defaults 2**32 / 1000 / 2 (section 1.6);
         # MegatronBertTrainerBuilder does not pass hysteresis, so GradScaler's own default 1 applies.
         bert = self._is_bert()
-        initial = self.model("native_amp_init_scale", lambda r, pth: V.as_float(r, pth, True), float(2**32), "native_amp_init_scale = 2**32") if fp16 else Setting(float(2**32), Origin.default("native_amp_init_scale = 2**32"))
-        window = self.model("native_amp_growth_interval", lambda r, pth: V.as_int(r, pth, 1), 1000, "native_amp_growth_interval = 1000") if fp16 else Setting(1000, Origin.default("native_amp_growth_interval = 1000"))
+        initial = (
+            self.model(
+                "native_amp_init_scale",
+                lambda r, pth: V.as_float(r, pth, True),
+                float(2**32),
+                "native_amp_init_scale = 2**32",
+            )
+            if fp16
+            else Setting(float(2**32), Origin.default("native_amp_init_scale = 2**32"))
+        )
+        window = (
+            self.model(
+                "native_amp_growth_interval",
+                lambda r, pth: V.as_int(r, pth, 1),
+                1000,
+                "native_amp_growth_interval = 1000",
+            )
+            if fp16
+            else Setting(1000, Origin.default("native_amp_growth_interval = 1000"))
+        )
         if bert:
-            hysteresis = Setting(1, Origin.default("MegatronBertTrainerBuilder does not pass hysteresis: GradScaler default 1"))
+            hysteresis = Setting(
+                1, Origin.default("MegatronBertTrainerBuilder does not pass hysteresis: GradScaler default 1")
+            )
             written = self.config.get(self.model_key("hysteresis"))
             if written is not None and fp16:
-                self.note("hysteresis-ignored-bert", "info", "not read by NeMo 1.0's BERT trainer builder (it uses hysteresis 1)", written.origin)
+                self.note(
+                    "hysteresis-ignored-bert",
+                    "info",
+                    "not read by NeMo 1.0's BERT trainer builder (it uses hysteresis 1)",
+                    written.origin,
+                )
         elif fp16:
             hysteresis = self.model("hysteresis", lambda r, pth: V.as_int(r, pth, 1), 2, "hysteresis = 2")
         else:
@@ -281,7 +351,12 @@ class _Builder:
             for name in ("native_amp_init_scale", "native_amp_growth_interval", "hysteresis"):
                 raw = self.config.get(self.model_key(name))
                 if raw is not None:
-                    self.note("loss-scaling-key-unused", "info", "only matters for precision 16; no effect here", raw.origin)
+                    self.note(
+                        "loss-scaling-key-unused",
+                        "info",
+                        "only matters for precision 16; no effect here",
+                        raw.origin,
+                    )
         return LossScaling(
             enabled=Setting(enabled, enabled_origin),
             initial_scale=initial,
@@ -315,11 +390,19 @@ class _Builder:
         fmt: Setting[str | None] = Setting(None, Origin.default("FP8 off"))
         if requested.value:
             if fsdp.value:
-                raise self.fail(fsdp.origin, "fsdp: True with fp8: True: NeMo 1.0 raises 'Torch FSDP does not support FP8.'")
+                raise self.fail(
+                    fsdp.origin,
+                    "fsdp: True with fp8: True: NeMo 1.0 raises 'Torch FSDP does not support FP8.'",
+                )
             if e4m3.value:  # checked first in both paths: E4M3 wins silently (section 2.2)
                 fmt = Setting("e4m3", e4m3.origin)
                 if hybrid.value:
-                    self.note("fp8-both-formats", "warning", "fp8_e4m3 and fp8_hybrid are both True: NeMo 1.0 used E4M3 (checked first)", hybrid.origin)
+                    self.note(
+                        "fp8-both-formats",
+                        "warning",
+                        "fp8_e4m3 and fp8_hybrid are both True: NeMo 1.0 used E4M3 (checked first)",
+                        hybrid.origin,
+                    )
             elif hybrid.value:
                 fmt = Setting("hybrid", hybrid.origin)
             else:
@@ -333,7 +416,10 @@ class _Builder:
         if not mcore:
             te_layers, why = te.value, "legacy path uses TE layers only with transformer_engine: True"
         elif p.mcore_honours_transformer_engine:
-            te_layers, why = te.value, "mcore path builds the local (non-TE) spec when transformer_engine is False"
+            te_layers, why = (
+                te.value,
+                "mcore path builds the local (non-TE) spec when transformer_engine is False",
+            )
         else:
             te_layers, why = True, "mcore path always builds the TE spec on NeMo 1.23"
         active_value = bool(requested.value and te_layers)
@@ -345,9 +431,20 @@ class _Builder:
                 "(NeMo 2.0 always builds TE layers and would run FP8 if asked)",
                 te.origin,
             )
-        active = Setting(active_value, requested.origin if active_value else Origin.derived(why if requested.value else "fp8 off", te.origin.key if requested.value else requested.origin.key, te.origin.line if requested.value else requested.origin.line))
+        active = Setting(
+            active_value,
+            requested.origin
+            if active_value
+            else Origin.derived(
+                why if requested.value else "fp8 off",
+                te.origin.key if requested.value else requested.origin.key,
+                te.origin.line if requested.value else requested.origin.line,
+            ),
+        )
 
-        def fp8_key(name: str, convert: Callable[[RawValue, str], Any], default: Any, detail: str) -> Setting[Any]:
+        def fp8_key(
+            name: str, convert: Callable[[RawValue, str], Any], default: Any, detail: str
+        ) -> Setting[Any]:
             if not active_value:
                 return Setting(default, Origin.default(detail))
             return self.model(name, convert, default, detail)
@@ -355,7 +452,12 @@ class _Builder:
         def ignored(name: str, why_ignored: str, effective: Any, detail: str) -> Setting[Any]:
             raw = self.config.get(self.model_key(name))
             if raw is not None and active_value and raw.value != effective:
-                self.note(f"{name.replace('_', '-')}-ignored", "warning" if name == "reduce_amax" else "info", f"not read here: {why_ignored}", raw.origin)
+                self.note(
+                    f"{name.replace('_', '-')}-ignored",
+                    "warning" if name == "reduce_amax" else "info",
+                    f"not read here: {why_ignored}",
+                    raw.origin,
+                )
             return Setting(effective, Origin.default(detail))
 
         as_margin = lambda r, pth: V.as_int(r, pth, 0)  # noqa: E731
@@ -363,28 +465,87 @@ class _Builder:
         as_algo = lambda r, pth: V.as_choice(r, pth, AMAX_ALGOS)  # noqa: E731
         if mcore:
             # Megatron-core TransformerConfig defaults apply to absent keys (section 2.1).
-            history = fp8_key("fp8_amax_history_len", as_history, 1, "mcore path: Megatron-core default fp8_amax_history_len = 1")
-            algo = fp8_key("fp8_amax_compute_algo", as_algo, "most_recent", "mcore path: Megatron-core default fp8_amax_compute_algo = 'most_recent'")
-            reduce_amax = ignored("reduce_amax", "the mcore path never passes reduce_amax (TE default True)", True, "mcore path: TE default reduce_amax = True")
+            history = fp8_key(
+                "fp8_amax_history_len",
+                as_history,
+                1,
+                "mcore path: Megatron-core default fp8_amax_history_len = 1",
+            )
+            algo = fp8_key(
+                "fp8_amax_compute_algo",
+                as_algo,
+                "most_recent",
+                "mcore path: Megatron-core default fp8_amax_compute_algo = 'most_recent'",
+            )
+            reduce_amax = ignored(
+                "reduce_amax",
+                "the mcore path never passes reduce_amax (TE default True)",
+                True,
+                "mcore path: TE default reduce_amax = True",
+            )
             wgrad = fp8_key("fp8_wgrad", V.as_bool, True, "fp8_wgrad = True (Megatron-core default)")
             if p.mcore_has_fp8_attention_fields:
-                dpa = fp8_key("fp8_dot_product_attention", V.as_bool, False, "fp8_dot_product_attention = False")
-                mha = fp8_key("fp8_multi_head_attention", V.as_bool, False, "fp8_multi_head_attention = False")
+                dpa = fp8_key(
+                    "fp8_dot_product_attention", V.as_bool, False, "fp8_dot_product_attention = False"
+                )
+                mha = fp8_key(
+                    "fp8_multi_head_attention", V.as_bool, False, "fp8_multi_head_attention = False"
+                )
             else:
-                dpa = ignored("fp8_dot_product_attention", "Megatron-core 0.5 (NeMo 1.23) has no such field", False, "not in Megatron-core 0.5")
-                mha = ignored("fp8_multi_head_attention", "Megatron-core 0.5 (NeMo 1.23) has no such field", False, "not in Megatron-core 0.5")
+                dpa = ignored(
+                    "fp8_dot_product_attention",
+                    "Megatron-core 0.5 (NeMo 1.23) has no such field",
+                    False,
+                    "not in Megatron-core 0.5",
+                )
+                mha = ignored(
+                    "fp8_multi_head_attention",
+                    "Megatron-core 0.5 (NeMo 1.23) has no such field",
+                    False,
+                    "not in Megatron-core 0.5",
+                )
         else:
             new = p.legacy_fp8_history_1024_max
-            history = fp8_key("fp8_amax_history_len", as_history, 1024 if new else 1, f"legacy path code default fp8_amax_history_len = {1024 if new else 1} (NeMo {p.name})")
-            algo = fp8_key("fp8_amax_compute_algo", as_algo, "max" if new else "most_recent", f"legacy path code default fp8_amax_compute_algo = {'max' if new else 'most_recent'!r} (NeMo {p.name})")
+            history = fp8_key(
+                "fp8_amax_history_len",
+                as_history,
+                1024 if new else 1,
+                f"legacy path code default fp8_amax_history_len = {1024 if new else 1} (NeMo {p.name})",
+            )
+            algo = fp8_key(
+                "fp8_amax_compute_algo",
+                as_algo,
+                "max" if new else "most_recent",
+                f"legacy path code default fp8_amax_compute_algo = {'max' if new else 'most_recent'!r} (NeMo {p.name})",
+            )
             reduce_amax = fp8_key("reduce_amax", V.as_bool, True, "reduce_amax = True (code default)")
-            wgrad = ignored("fp8_wgrad", "the legacy path runs the wgrad GEMM in FP8 regardless", True, "legacy path: wgrad GEMM in FP8")
-            dpa = ignored("fp8_dot_product_attention", "only the mcore path reads it", False, "legacy path: no FP8 attention")
-            mha = ignored("fp8_multi_head_attention", "only the mcore path reads it", False, "legacy path: no FP8 attention")
+            wgrad = ignored(
+                "fp8_wgrad",
+                "the legacy path runs the wgrad GEMM in FP8 regardless",
+                True,
+                "legacy path: wgrad GEMM in FP8",
+            )
+            dpa = ignored(
+                "fp8_dot_product_attention",
+                "only the mcore path reads it",
+                False,
+                "legacy path: no FP8 attention",
+            )
+            mha = ignored(
+                "fp8_multi_head_attention",
+                "only the mcore path reads it",
+                False,
+                "legacy path: no FP8 attention",
+            )
         margin = fp8_key("fp8_margin", as_margin, 0, "fp8_margin = 0")
         interval = fp8_key("fp8_interval", as_history, 1, "fp8_interval = 1")
         if interval.value != 1:
-            self.note("fp8-interval-dropped", "info", "fp8_interval is ignored by Transformer Engine >= 1.8 and has no NeMo 2.0 argument; dropped", interval.origin)
+            self.note(
+                "fp8-interval-dropped",
+                "info",
+                "fp8_interval is ignored by Transformer Engine >= 1.8 and has no NeMo 2.0 argument; dropped",
+                interval.origin,
+            )
         params = self._fp8_params(active_value)
         recipe, first_last, start, end = self._fp8_recipe(mcore, active_value)
         if active_value and not reduce_amax.value:
@@ -396,14 +557,36 @@ class _Builder:
                 reduce_amax.origin,
             )
         tp_only = self.config.get(self.model_key("tp_only_amax_red"))
-        if active_value and mcore and p.mcore_has_recipe_fields and tp_only is not None and V.as_bool(tp_only, self.path):
-            self.note("tp-only-amax-red", "warning", "tp_only_amax_red: True is a model setting in NeMo 2.0, not a plugin argument: set GPTConfig(tp_only_amax_red=True)", tp_only.origin)
+        if (
+            active_value
+            and mcore
+            and p.mcore_has_recipe_fields
+            and tp_only is not None
+            and V.as_bool(tp_only, self.path)
+        ):
+            self.note(
+                "tp-only-amax-red",
+                "warning",
+                "tp_only_amax_red: True is a model setting in NeMo 2.0, not a plugin argument: set GPTConfig(tp_only_amax_red=True)",
+                tp_only.origin,
+            )
         return Fp8(
-            requested=requested, active=active, format=fmt,
-            recipe=recipe, margin=margin, amax_history_len=history, amax_compute_algo=algo,
-            reduce_amax=reduce_amax, wgrad=wgrad, dot_product_attention=dpa, multi_head_attention=mha,
-            params=params, interval=interval, first_last_layers_bf16=first_last,
-            num_layers_at_start_in_bf16=start, num_layers_at_end_in_bf16=end,
+            requested=requested,
+            active=active,
+            format=fmt,
+            recipe=recipe,
+            margin=margin,
+            amax_history_len=history,
+            amax_compute_algo=algo,
+            reduce_amax=reduce_amax,
+            wgrad=wgrad,
+            dot_product_attention=dpa,
+            multi_head_attention=mha,
+            params=params,
+            interval=interval,
+            first_last_layers_bf16=first_last,
+            num_layers_at_start_in_bf16=start,
+            num_layers_at_end_in_bf16=end,
         )
 
     def _fp8_params(self, active: bool) -> Setting[bool]:
@@ -413,29 +596,72 @@ class _Builder:
             raw = self.config.get(self.model_key(name))
             if raw is None:
                 continue
-            value = V.as_bool(self.raw(self.model_key(name)), self.path) if active else bool(raw.known and raw.value is True)
+            value = (
+                V.as_bool(self.raw(self.model_key(name)), self.path)
+                if active
+                else bool(raw.known and raw.value is True)
+            )
             if value and not active:
-                self.note("fp8-params-without-fp8", "info", "True has no effect on the weights while FP8 is off", raw.origin)
+                self.note(
+                    "fp8-params-without-fp8",
+                    "info",
+                    "True has no effect on the weights while FP8 is off",
+                    raw.origin,
+                )
                 return Setting(False, raw.origin)
             if value:
                 return Setting(True, raw.origin)
         return Setting(False, Origin.default("fp8_params = False"))
 
-    def _fp8_recipe(self, mcore: bool, active: bool) -> tuple[Setting[str], Setting[bool], Setting[int], Setting[int]]:
+    def _fp8_recipe(
+        self, mcore: bool, active: bool
+    ) -> tuple[Setting[str], Setting[bool], Setting[int], Setting[int]]:
         readable = mcore and self.profile.mcore_has_recipe_fields and active
         if not readable:
             for name in ("fp8_recipe", "first_last_layers_bf16"):
                 raw = self.config.get(self.model_key(name))
                 if raw is not None and active:
-                    self.note(f"{name.replace('_', '-')}-ignored", "info", "read only by the mcore path of the NeMo 1.0 code inside NeMo 2.x (--nemo1-version 2.x); ignored", raw.origin)
-            delayed = Setting("delayed", Origin.default("NeMo 1.x FP8 is delayed scaling (DelayedScaling recipe)"))
-            return delayed, Setting(False, Origin.default("first_last_layers_bf16 = False")), Setting(1, Origin.default("Megatron-core default 1")), Setting(1, Origin.default("Megatron-core default 1"))
-        recipe = self.model("fp8_recipe", lambda r, pth: V.as_choice(r, pth, FP8_RECIPES), "delayed", "Megatron-core default fp8_recipe = 'delayed'")
-        first_last = self.model("first_last_layers_bf16", V.as_bool, False, "first_last_layers_bf16 = False (Megatron-core)")
+                    self.note(
+                        f"{name.replace('_', '-')}-ignored",
+                        "info",
+                        "read only by the mcore path of the NeMo 1.0 code inside NeMo 2.x (--nemo1-version 2.x); ignored",
+                        raw.origin,
+                    )
+            delayed = Setting(
+                "delayed", Origin.default("NeMo 1.x FP8 is delayed scaling (DelayedScaling recipe)")
+            )
+            return (
+                delayed,
+                Setting(False, Origin.default("first_last_layers_bf16 = False")),
+                Setting(1, Origin.default("Megatron-core default 1")),
+                Setting(1, Origin.default("Megatron-core default 1")),
+            )
+        recipe = self.model(
+            "fp8_recipe",
+            lambda r, pth: V.as_choice(r, pth, FP8_RECIPES),
+            "delayed",
+            "Megatron-core default fp8_recipe = 'delayed'",
+        )
+        first_last = self.model(
+            "first_last_layers_bf16", V.as_bool, False, "first_last_layers_bf16 = False (Megatron-core)"
+        )
         if first_last.value and recipe.value == "delayed":
-            raise self.fail(first_last.origin, "first_last_layers_bf16 with fp8_recipe 'delayed': Megatron-core rejects this combination")
-        start = self.model("num_layers_at_start_in_bf16", lambda r, pth: V.as_int(r, pth, 0), 1, "Megatron-core default num_layers_at_start_in_bf16 = 1")
-        end = self.model("num_layers_at_end_in_bf16", lambda r, pth: V.as_int(r, pth, 0), 1, "Megatron-core default num_layers_at_end_in_bf16 = 1")
+            raise self.fail(
+                first_last.origin,
+                "first_last_layers_bf16 with fp8_recipe 'delayed': Megatron-core rejects this combination",
+            )
+        start = self.model(
+            "num_layers_at_start_in_bf16",
+            lambda r, pth: V.as_int(r, pth, 0),
+            1,
+            "Megatron-core default num_layers_at_start_in_bf16 = 1",
+        )
+        end = self.model(
+            "num_layers_at_end_in_bf16",
+            lambda r, pth: V.as_int(r, pth, 0),
+            1,
+            "Megatron-core default num_layers_at_end_in_bf16 = 1",
+        )
         return recipe, first_last, start, end
 
     def _nested_keys(self) -> None:
@@ -462,7 +688,11 @@ def _precision_keys_below(node: dict, prefix: str) -> list[str]:
     found: list[str] = []
     for key, value in node.items():
         dotted = f"{prefix}.{key}"
-        if key in MODEL_PRECISION_KEYS and key not in ("mcore_gpt", "fsdp") or (isinstance(key, str) and key.startswith("fp8_") and key != "fp8_buf"):
+        if (
+            key in MODEL_PRECISION_KEYS
+            and key not in ("mcore_gpt", "fsdp")
+            or (isinstance(key, str) and key.startswith("fp8_") and key != "fp8_buf")
+        ):
             found.append(dotted)
         elif isinstance(value, dict):
             found.extend(_precision_keys_below(value, dotted))

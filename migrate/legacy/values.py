@@ -15,9 +15,14 @@ from migrate.legacy.reader import RawValue
 # NeMo 1.0 `torch_dtype_from_precision` (nemo/collections/nlp/parts/utils_funcs.py, v1.23.0; unchanged
 # at r2.5.0) accepts exactly these; the builder's plugin choice uses the same lists.
 PRECISION_DTYPES: dict[Any, str] = {
-    16: "fp16", "16": "fp16", "16-mixed": "fp16",
-    "bf16": "bf16", "bf16-mixed": "bf16",
-    32: "fp32", "32": "fp32", "32-true": "fp32",
+    16: "fp16",
+    "16": "fp16",
+    "16-mixed": "fp16",
+    "bf16": "bf16",
+    "bf16-mixed": "bf16",
+    32: "fp32",
+    "32": "fp32",
+    "32-true": "fp32",
 }
 # Values PyTorch Lightning accepts but NeMo 1.0 rejects (semantics notes, section 1.2).
 REJECTED_PRECISIONS: dict[Any, str] = {
@@ -31,9 +36,21 @@ REJECTED_PRECISIONS: dict[Any, str] = {
 }
 # Spellings of optimizer/communication dtypes (model.optim.grad_sync_dtype, optim.dtype).
 DTYPE_NAMES: dict[Any, str] = {
-    "fp32": "fp32", "float32": "fp32", "float": "fp32", "32": "fp32", 32: "fp32", "torch.float32": "fp32",
-    "fp16": "fp16", "float16": "fp16", "half": "fp16", "16": "fp16", 16: "fp16", "torch.float16": "fp16",
-    "bf16": "bf16", "bfloat16": "bf16", "torch.bfloat16": "bf16",
+    "fp32": "fp32",
+    "float32": "fp32",
+    "float": "fp32",
+    "32": "fp32",
+    32: "fp32",
+    "torch.float32": "fp32",
+    "fp16": "fp16",
+    "float16": "fp16",
+    "half": "fp16",
+    "16": "fp16",
+    16: "fp16",
+    "torch.float16": "fp16",
+    "bf16": "bf16",
+    "bfloat16": "bf16",
+    "torch.bfloat16": "bf16",
 }
 
 

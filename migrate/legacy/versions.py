@@ -43,5 +43,7 @@ def nemo1_profile(version: str) -> Nemo1Profile:
     """Profile for a --nemo1-version value; 2.0 .. 2.5 all mean the NeMo 1.0 code inside 2.x."""
     key = "2.x" if version.startswith("2.") else version
     if key not in _PROFILES:
-        raise ValueError(f"unknown NeMo 1.x version {version!r}; choose one of {', '.join(NEMO1_VERSION_CHOICES)}")
+        raise ValueError(
+            f"unknown NeMo 1.x version {version!r}; choose one of {', '.join(NEMO1_VERSION_CHOICES)}"
+        )
     return _PROFILES[key]

@@ -7,8 +7,9 @@ available) and the node tree is walked to map each dotted key path to its spans.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -137,7 +138,9 @@ class _Builder:
                 value.append(self.node(events, item, child))
         elif isinstance(event, yaml.AliasEvent):
             if event.anchor not in self.anchors:
-                raise yaml.composer.ComposerError(None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
+                raise yaml.composer.ComposerError(
+                    None, None, f"found undefined alias {event.anchor!r}", event.start_mark
+                )
             return self.anchors[event.anchor]
         else:  # pragma: no cover - the parser only yields the events above here
             raise yaml.composer.ComposerError(None, None, "unexpected YAML event", event.start_mark)
@@ -160,7 +163,9 @@ class _Builder:
                 continue
             key = self.node(events, key_event, path)
             if isinstance(key, (dict, list)):
-                raise yaml.constructor.ConstructorError(None, None, "found an unhashable key", key_event.start_mark)
+                raise yaml.constructor.ConstructorError(
+                    None, None, "found an unhashable key", key_event.start_mark
+                )
             child = path + (str(key),)
             self.keys[child] = _span(key_event)
             self.values[child] = _span(value_event)

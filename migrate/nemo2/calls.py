@@ -51,7 +51,9 @@ def parse_python(text: str, path: str) -> cst.Module:
     try:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as error:
-        raise InputError(Location(path, error.raw_line, error.raw_column + 1), f"invalid Python: {error.message}") from None
+        raise InputError(
+            Location(path, error.raw_line, error.raw_column + 1), f"invalid Python: {error.message}"
+        ) from None
 
 
 class _Aliases(cst.CSTVisitor):
@@ -79,7 +81,11 @@ class _Aliases(cst.CSTVisitor):
             name = _dotted(alias.name)
             if module is None or name is None:
                 continue
-            bound = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else name
+            bound = (
+                alias.asname.name.value
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name)
+                else name
+            )
             self.names[bound] = f"{module}.{name}"
 
 
@@ -122,7 +128,10 @@ def literal_value(node: cst.BaseExpression, module: cst.Module) -> Any:
             return -inner
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Power):
         base, exponent = literal_value(node.left, module), literal_value(node.right, module)
-        if all(isinstance(v, int) and not isinstance(v, bool) for v in (base, exponent)) and 0 <= exponent <= 128:
+        if (
+            all(isinstance(v, int) and not isinstance(v, bool) for v in (base, exponent))
+            and 0 <= exponent <= 128
+        ):
             return base**exponent
     if isinstance(node, cst.Attribute):
         dotted = _dotted(node)
@@ -134,7 +143,9 @@ def literal_value(node: cst.BaseExpression, module: cst.Module) -> Any:
 class _Finder(cst.CSTVisitor):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, module: cst.Module, aliases: dict[str, str], targets: dict[str, tuple[str, ...]]) -> None:
+    def __init__(
+        self, module: cst.Module, aliases: dict[str, str], targets: dict[str, tuple[str, ...]]
+    ) -> None:
         self.module = module
         self.aliases = aliases
         self.targets = targets  # class name -> modules that export it
@@ -173,7 +184,16 @@ class _Finder(cst.CSTVisitor):
             else:
                 positional.append(value)
         self.found.append(
-            CallSite(cls, position.start.line, position.start.column + 1, position.end.line, kwargs, tuple(positional), node, via_run)
+            CallSite(
+                cls,
+                position.start.line,
+                position.start.column + 1,
+                position.end.line,
+                kwargs,
+                tuple(positional),
+                node,
+                via_run,
+            )
         )
 
 
