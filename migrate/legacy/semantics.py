@@ -618,13 +618,15 @@ class _Builder:
     ) -> tuple[Setting[str], Setting[bool], Setting[int], Setting[int]]:
         readable = mcore and self.profile.mcore_has_recipe_fields and active
         if not readable:
-            for name in ("fp8_recipe", "first_last_layers_bf16"):
+            for name in ("fp8_recipe", "first_last_layers_bf16", "fp8_param", "tp_only_amax_red"):
                 raw = self.config.get(self.model_key(name))
                 if raw is not None and active:
+                    # A key this release never reads suggests the config ran on a newer container.
                     self.note(
                         f"{name.replace('_', '-')}-ignored",
-                        "info",
-                        "read only by the mcore path of the NeMo 1.0 code inside NeMo 2.x (--nemo1-version 2.x); ignored",
+                        "info" if self.profile.mcore_has_recipe_fields else "warning",
+                        "read only by the mcore path of the NeMo 1.0 code inside NeMo 2.x; ignored under "
+                        f"NeMo {self.profile.name} semantics (pass --nemo1-version 2.x if the job ran there)",
                         raw.origin,
                     )
             delayed = Setting(
