@@ -58,13 +58,17 @@ def convert(
     stdin_filename: str = typer.Option("<stdin>", "--stdin-filename", help="Name to report for input read from stdin."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Also print informational notes on stderr."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Print only errors and the summary on stderr."),
+    into: List[Path] = typer.Option([], "--into", metavar="SCRIPT.py", help="Rewrite the precision plugin of this existing NeMo 2.0 script in place (repeatable; one YAML input)."),
+    show_diff: bool = typer.Option(False, "--diff", help="Print a unified diff of every file that would change; write nothing; exit 1 if any would."),
+    check: bool = typer.Option(False, "--check", help="Write nothing; list the files that would change on stderr; exit 1 if any would."),
+    trainer_line: Optional[int] = typer.Option(None, "--trainer-line", metavar="LINE", min=1, help="With --into: the trainer (or plugin) call on this line is the one to edit."),
 ) -> None:
-    """Convert NeMo 1.0 YAML configs into NeMo 2.0 `nl.MegatronMixedPrecision` modules."""
-    from migrate.atomic import write_atomic
+    """Convert NeMo 1.0 YAML configs into NeMo 2.0 `nl.MegatronMixedPrecision` modules, or into existing scripts."""
     from migrate.convert import ConvertOptions, convert_config, convert_path, load_config
     from migrate.errors import InputError
     from migrate.inputs import STDIN, collect_inputs
     from migrate.legacy.overrides import OverrideSyntaxError, parse_env, parse_override
+    from migrate.preview import Outputs
     from migrate.report import print_findings, summary_line
 
     _choice(target_nemo, TARGETS, "--target-nemo")
@@ -77,6 +81,17 @@ def convert(
     except OverrideSyntaxError as error:
         raise typer.BadParameter(str(error)) from None
     options = ConvertOptions(overrides=overrides, env=env, nemo1_version=nemo1_version, target_nemo=target_nemo)
+    if show_diff and check:
+        raise typer.BadParameter("use either --diff or --check", param_hint="--diff")
+    outputs = Outputs("diff" if show_diff else "check" if check else "write")
+    if into:
+        if output is not None or out_dir is not None:
+            raise typer.BadParameter("--into rewrites scripts in place; it does not take -o/--out-dir", param_hint="--into")
+        _convert_into(paths, [str(p) for p in into], options, outputs, trainer_line, verbose, quiet, stdin_filename)
+    if trainer_line is not None:
+        raise typer.BadParameter("--trainer-line only applies with --into", param_hint="--trainer-line")
+    if outputs.mode != "write" and output is None and out_dir is None:
+        raise typer.BadParameter("--diff/--check compare with a file: add --into, -o or --out-dir", param_hint="--diff")
 
     inputs, missing = collect_inputs(paths)
     if output is not None and len(inputs) + len(missing) != 1:
@@ -107,9 +122,9 @@ def convert(
         if not quiet:
             print_findings(result.path, result.findings, verbose)
         if out_dir is not None:
-            write_atomic(_output_path(out_dir, item.relative), result.output)
+            outputs.offer(_output_path(out_dir, item.relative), result.output)
         elif output is not None:
-            write_atomic(output, result.output)
+            outputs.offer(output, result.output)
         else:
             if len(inputs) > 1:
                 sys.stdout.write(f"# ===== nemo-migrate: {result.path} =====\n")
@@ -132,6 +147,20 @@ def convert(
         print(summary_line(counts), file=sys.stderr)
     if counts["failed"]:
         raise typer.Exit(2)
+    if outputs.mode != "write" and outputs.changed:
+        raise typer.Exit(1)
+
+
+def _convert_into(paths, scripts, options, outputs, trainer_line, verbose, quiet, stdin_filename) -> None:
+    """`convert OLD.yaml --into SCRIPT.py`: exits with 0, 1 (--diff/--check: something would change) or 2."""
+    from migrate.codemod.into import convert_into
+
+    if len(paths) != 1 or os.path.isdir(paths[0]):
+        raise typer.BadParameter("--into takes exactly one YAML file (or -)", param_hint="--into")
+    run = convert_into(paths[0], scripts, options, outputs, trainer_line, verbose, quiet, stdin_filename)
+    if not quiet or run.failed:
+        print(run.summary(), file=sys.stderr)
+    raise typer.Exit(run.exit_code())
 
 
 def _stderr_console():

@@ -1,0 +1,87 @@
+"""`nemo-migrate convert OLD.yaml --into train.py`: one legacy config, rewritten into existing scripts."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+from migrate.codemod.rewrite import rewrite_script
+from migrate.convert import ConvertOptions, load_config, spec_for
+from migrate.emit.nemo2_plan import plan_nemo2
+from migrate.errors import InputError, Location
+from migrate.legacy.layout import Skip
+from migrate.preview import Outputs
+from migrate.report import print_findings
+
+
+@dataclass
+class IntoRun:
+    """Counts for the closing summary line; `exit_code` follows the convert command's rules."""
+
+    outputs: Outputs
+    rewritten: int = 0
+    unchanged: int = 0
+    failed: int = 0
+
+    def summary(self) -> str:
+        verb = "rewritten" if self.outputs.mode == "write" else "would change"
+        return f"{self.rewritten} {verb}, {self.unchanged} unchanged, {self.failed} failed"
+
+    def exit_code(self) -> int:
+        if self.failed:
+            return 2
+        return 1 if self.outputs.mode != "write" and self.rewritten else 0
+
+
+def read_script(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise InputError(Location(path), "no such file") from None
+    except IsADirectoryError:
+        raise InputError(Location(path), "is a directory, not a Python file") from None
+    except UnicodeDecodeError as error:
+        raise InputError(Location(path), f"not UTF-8 text ({error.reason} at byte {error.start})") from None
+
+
+def convert_into(
+    config_path: str,
+    scripts: list[str],
+    options: ConvertOptions,
+    outputs: Outputs,
+    trainer_line: int | None = None,
+    verbose: bool = False,
+    quiet: bool = False,
+    stdin_filename: str = "<stdin>",
+) -> IntoRun:
+    run = IntoRun(outputs)
+    try:
+        config = load_config(config_path, options, stdin_filename)
+        spec = spec_for(config, options)
+        if isinstance(spec, Skip):
+            if not quiet:
+                print(f"{config.path}: skipped: {spec.reason}; no script was changed", file=sys.stderr)
+            return run
+        plan = plan_nemo2(spec, options.target_nemo)
+    except InputError as error:
+        print(str(error), file=sys.stderr)
+        run.failed += 1
+        return run
+    if not quiet:
+        print_findings(config.path, plan.findings, verbose)
+    for script in scripts:
+        try:
+            before = read_script(script)
+            result = rewrite_script(before, script, plan, trainer_line)
+        except InputError as error:
+            print(str(error), file=sys.stderr)
+            run.failed += 1
+            continue
+        if not quiet:
+            print_findings(script, result.findings, verbose)
+        if outputs.offer(script, result.text, before, known=True):
+            run.rewritten += 1
+        else:
+            run.unchanged += 1
+    return run

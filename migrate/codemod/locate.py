@@ -1,0 +1,353 @@
+"""Find the one place in a training script where the precision plugin is (or must be) written.
+
+Recognised: `nl.Trainer(...)` / `Trainer(...)` / `run.Config(nl.Trainer, ...)`, a
+`MegatronMixedPrecision(...)` or `run.Config(nl.MegatronMixedPrecision, ...)` call, a NeMo recipe
+precision helper (`bf16_mixed()`), and NeMo-Run assignments `recipe.trainer.plugins = ...`.
+Anything that would need a guess (two trainers, two plugins, plugins built at run time) is an
+InputError naming the lines; `--trainer-line` picks one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from migrate.errors import InputError, Location
+from migrate.nemo2.calls import (
+    PLUGIN_MODULES,
+    CallSite,
+    find_calls,
+    import_aliases,
+    qualified_name,
+)
+
+TRAINER_MODULES = ("nemo.lightning", "nemo.lightning.pytorch.trainer")
+# nemo/collections/llm/recipes/precision/mixed_precision.py (NeMo 2.0 .. 2.5): each returns
+# run.Config[MegatronMixedPrecision] with values that are not the plugin's defaults.
+RECIPE_HELPERS = frozenset({
+    "bf16_mixed", "fp16_mixed", "bf16_with_fp8_mixed", "fp16_with_fp8_mixed",
+    "bf16_with_mxfp8_mixed", "fp16_with_mxfp8_mixed",
+    "bf16_with_fp8_current_scaling_mixed", "fp16_with_fp8_current_scaling_mixed",
+    "nanov2_bf16_with_fp8_current_scaling_mixed",
+    "bf16_with_fp8_subchannel_scaling_mixed", "fp16_with_fp8_subchannel_scaling_mixed",
+})
+HINT = "choose one with --trainer-line LINE"
+
+
+@dataclass(frozen=True)
+class Trainer:
+    node: cst.Call
+    line: int
+    col: int
+    end_line: int
+    run_form: bool  # run.Config(nl.Trainer, ...)
+
+    def kwarg(self, name: str) -> cst.Arg | None:
+        for arg in self.node.args:
+            if arg.keyword is not None and arg.keyword.value == name:
+                return arg
+        return None
+
+
+@dataclass(frozen=True)
+class PluginSlot:
+    """An existing precision plugin expression: updated ("plugin") or replaced ("helper")."""
+
+    node: cst.Call
+    kind: str
+    line: int
+    col: int
+    end_line: int
+    run_form: bool
+    name: str  # what the user called, for messages: "MegatronMixedPrecision", "bf16_mixed"
+
+
+@dataclass(frozen=True)
+class Target:
+    """What to edit. Without a slot, a new plugin goes into `add_to` (the trainer call or a list)."""
+
+    trainer: Trainer | None
+    slot: PluginSlot | None
+    add_to: cst.Call | cst.List | None = None
+    add_run_form: bool = False
+    add_indent: str = ""
+
+
+class _Scan(cst.CSTVisitor):
+    """One pass: recipe helper calls, `X.plugins = value` and other attribute assignments,
+    `name = value` bindings, and the statement each node belongs to (for indentation)."""
+
+    def __init__(self, aliases: dict[str, str]) -> None:
+        self.aliases = aliases
+        self.helpers: list[tuple[cst.Call, str]] = []
+        self.plugin_assignments: list[cst.Assign] = []
+        self.attribute_assignments: list[cst.Assign] = []
+        self.bindings: dict[str, list[cst.BaseExpression]] = {}
+        self.statement_of: dict[int, cst.CSTNode] = {}
+        self._statements: list[cst.CSTNode] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            self._statements.append(node)
+        elif self._statements and isinstance(node, cst.BaseExpression):
+            self.statement_of[id(node)] = self._statements[-1]
+        return super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        if self._statements and self._statements[-1] is original_node:
+            self._statements.pop()
+        super().on_leave(original_node)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        name = qualified_name(node.func, self.aliases) or ""
+        short = name.rpartition(".")[2]
+        if short in RECIPE_HELPERS and name.startswith("nemo.") and not node.args:
+            self.helpers.append((node, short))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if len(node.targets) != 1:
+            return
+        target = node.targets[0].target
+        if isinstance(target, cst.Attribute) and target.attr.value == "plugins":
+            self.plugin_assignments.append(node)
+        elif isinstance(target, cst.Attribute):
+            self.attribute_assignments.append(node)
+        elif isinstance(target, cst.Name):
+            self.bindings.setdefault(target.value, []).append(node.value)
+
+
+class Locator:
+    def __init__(self, module: cst.Module, path: str, text: str) -> None:
+        self.module = module
+        self.path = path
+        self.lines = text.splitlines()
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        self.positions = wrapper.resolve(PositionProvider)
+        self.aliases = aliases = import_aliases(module)
+        sites = find_calls(module, {"MegatronMixedPrecision": PLUGIN_MODULES, "Trainer": TRAINER_MODULES}, wrapper)
+        self.trainers = [self._trainer(site) for site in sites if site.name == "Trainer"]
+        scan = _Scan(aliases)
+        module.visit(scan)
+        self.statement_of = scan.statement_of
+        self.bindings = scan.bindings
+        self.plugin_assignments = scan.plugin_assignments
+        self.attribute_assignments = scan.attribute_assignments
+        slots = [self._slot(site.node, "plugin", site.via_run_config, site.name) for site in sites if site.name != "Trainer"]
+        slots += [self._slot(node, "helper", True, name) for node, name in scan.helpers]
+        self.slots = sorted(slots, key=lambda s: (s.line, s.col))
+        self.by_node = {id(s.node): s for s in self.slots}
+
+    # -- positions -------------------------------------------------------------------------
+    def where(self, node: cst.CSTNode) -> tuple[int, int]:
+        start = self.positions[node].start
+        return start.line, start.column + 1
+
+    def error(self, node: cst.CSTNode | None, message: str) -> InputError:
+        if node is None:
+            return InputError(Location(self.path), message)
+        line, col = self.where(node)
+        return InputError(Location(self.path, line, col), message)
+
+    def relative_indent(self, node: cst.CSTNode) -> str:
+        """Indentation of the line `node` starts on, relative to its statement's block."""
+        line = self.positions[node].start.line
+        text = self.lines[line - 1] if line - 1 < len(self.lines) else ""
+        own = text[: len(text) - len(text.lstrip())]
+        statement = self.statement_of.get(id(node))
+        block = self.positions[statement].start.column if statement is not None else 0
+        return own[block:]
+
+    def _trainer(self, site: CallSite) -> Trainer:
+        return Trainer(site.node, site.line, site.col, site.end_line, site.via_run_config)
+
+    def _slot(self, node: cst.Call, kind: str, run_form: bool, name: str) -> PluginSlot:
+        position = self.positions[node]
+        return PluginSlot(node, kind, position.start.line, position.start.column + 1, position.end.line, run_form, name)
+
+    # -- selection ---------------------------------------------------------------------------
+    def locate(self, trainer_line: int | None) -> Target:
+        if trainer_line is not None:
+            return self._at_line(trainer_line)
+        if len(self.trainers) > 1:
+            lines = _lines(t.line for t in self.trainers)
+            raise self.error(self.trainers[1].node, f"{len(self.trainers)} trainers are constructed (lines {lines}); {HINT}")
+        if self.trainers:
+            return self._in_trainer(self.trainers[0])
+        return self._without_trainer()
+
+    def _at_line(self, line: int) -> Target:
+        trainers = [t for t in self.trainers if t.line <= line <= t.end_line]
+        if trainers:
+            return self._in_trainer(max(trainers, key=lambda t: (t.line, t.col)))
+        slots = [s for s in self.slots if s.line <= line <= s.end_line]
+        if slots:
+            slot = max(slots, key=lambda s: (s.line, s.col))
+            return Target(self._trainer_of(slot), slot)
+        raise InputError(Location(self.path, line), "--trainer-line: no nl.Trainer(...) or precision plugin call on this line")
+
+    def _trainer_of(self, slot: PluginSlot) -> Trainer | None:
+        around = [t for t in self.trainers if t.line <= slot.line <= t.end_line]
+        if around:
+            return max(around, key=lambda t: (t.line, t.col))
+        return self.trainers[0] if len(self.trainers) == 1 else None
+
+    def _outside_trainers(self) -> list[PluginSlot]:
+        return [s for s in self.slots if not any(t.line <= s.line <= t.end_line for t in self.trainers)]
+
+    def _in_trainer(self, trainer: Trainer) -> Target:
+        plugins = trainer.kwarg("plugins")
+        if plugins is not None and not (isinstance(plugins.value, cst.Name) and plugins.value.value == "None"):
+            return self._from_value(plugins.value, trainer, trainer.run_form)
+        if any(arg.star == "**" for arg in trainer.node.args):
+            raise self.error(trainer.node, "this trainer takes **kwargs, which may already pass plugins=; "
+                             "nemo-migrate does not guess: pass plugins= explicitly")
+        if plugins is not None:  # plugins=None: the new plugin takes its place
+            indent = self.relative_indent(plugins.value)
+            return Target(trainer, None, add_to=trainer.node, add_run_form=trainer.run_form, add_indent=indent)
+        outside = self._outside_trainers()
+        if len(outside) == 1:
+            return Target(trainer, outside[0])
+        if len(outside) > 1:
+            raise self._too_many(outside)
+        if self.plugin_assignments:
+            return self._from_assignments(trainer)
+        indent = self._arg_indent(trainer.node)
+        return Target(trainer, None, add_to=trainer.node, add_run_form=trainer.run_form, add_indent=indent)
+
+    def _arg_indent(self, call: cst.Call) -> str:
+        from migrate.codemod.arglist import INDENT, line_start
+
+        start = line_start(call)
+        if start is not None:
+            return start.last_line.value
+        return self.relative_indent(call) + ("" if call.args else INDENT)
+
+    def _without_trainer(self) -> Target:
+        if len(self.slots) == 1:
+            return Target(None, self.slots[0])
+        if len(self.slots) > 1:
+            raise self._too_many(self.slots)
+        if self.plugin_assignments:
+            return self._from_assignments(None)
+        raise InputError(
+            Location(self.path),
+            "found no nl.Trainer(...), MegatronMixedPrecision(...), recipe precision helper or `.plugins =` assignment",
+        )
+
+    def _from_assignments(self, trainer: Trainer | None) -> Target:
+        if len(self.plugin_assignments) > 1:
+            lines = _lines(self.where(a)[0] for a in self.plugin_assignments)
+            raise self.error(self.plugin_assignments[1], f"plugins are assigned more than once (lines {lines}); {HINT}")
+        return self._from_value(self.plugin_assignments[0].value, trainer, True)
+
+    def _too_many(self, slots: list[PluginSlot]) -> InputError:
+        lines = _lines(s.line for s in slots)
+        return self.error(slots[1].node, f"{len(slots)} precision plugins are built (lines {lines}); {HINT}")
+
+    def _from_value(self, value: cst.BaseExpression, trainer: Trainer | None, run_form: bool) -> Target:
+        """The precision plugin inside a `plugins` value: a call, a name bound to one, or a list."""
+        slot = self._resolve(value)
+        if slot is not None:
+            return Target(trainer, slot)
+        if isinstance(value, cst.List):
+            found: list[PluginSlot] = []
+            for element in value.elements:
+                if isinstance(element, cst.StarredElement):
+                    raise self.error(element, "the plugins list is built at run time (*...); nemo-migrate does not guess")
+                resolved = self._resolve(element.value)
+                if resolved is not None:
+                    found.append(resolved)
+                elif self._unknown(element.value):
+                    raise self.error(
+                        element.value,
+                        f"cannot tell whether `{self.module.code_for_node(element.value)}` is a precision plugin; "
+                        "nemo-migrate does not guess: write the plugin call in the list",
+                    )
+            if len(found) > 1:
+                raise self._too_many(found)
+            if found:
+                return Target(trainer, found[0])
+            anchor = value.elements[-1].value if value.elements else value
+            return Target(trainer, None, add_to=value, add_run_form=run_form, add_indent=self.relative_indent(anchor))
+        raise self.error(
+            value,
+            f"the precision plugin is built at run time (`{_short(self.module.code_for_node(value))}`); "
+            "nemo-migrate does not guess: write nl.MegatronMixedPrecision(...) there",
+        )
+
+    def _resolve(self, value: cst.BaseExpression) -> PluginSlot | None:
+        if isinstance(value, cst.Call):
+            return self.by_node.get(id(value))
+        if isinstance(value, cst.Name):
+            bound = self.bindings.get(value.value, [])
+            slots = [self.by_node[id(v)] for v in bound if id(v) in self.by_node]
+            if len(slots) == 1 and len(bound) == 1:
+                return slots[0]
+        return None
+
+    def _unknown(self, value: cst.BaseExpression) -> bool:
+        """A list element that might be a precision plugin we cannot read."""
+        if isinstance(value, cst.Call):
+            name = self.module.code_for_node(value.func).lower()
+            return "precision" in name or "mixed" in name
+        if isinstance(value, cst.Name):
+            bound = self.bindings.get(value.value, [])
+            return not bound or any(not isinstance(v, cst.Call) or self._unknown(v) for v in bound)
+        return True
+
+
+    def later_settings(self, target: Target) -> tuple[list[tuple[cst.Assign, str]], list[tuple[cst.Assign, str]]]:
+        """NeMo-Run style attribute writes that override the plugin or its trainer config after the fact.
+
+        Returns (`P.name = v` where P is the plugin: `recipe.trainer.plugins` or a name bound to the
+        call, and `T.name = v` where T is the config holding it: `recipe.trainer`).
+        """
+        holder = target.slot.node if target.slot is not None else target.add_to
+        plugin_paths: set[str] = set()
+        trainer_paths: set[str] = set()
+        for assign in self.plugin_assignments:
+            if assign.value is holder:
+                path = _dotted(assign.targets[0].target)
+                if path is not None:
+                    trainer_paths.add(path.rpartition(".")[0])
+                    if target.slot is not None:
+                        plugin_paths.add(path)
+        for name, values in self.bindings.items():
+            if target.slot is not None and len(values) == 1 and values[0] is target.slot.node:
+                plugin_paths.add(name)
+        plugin_sets, trainer_sets = [], []
+        for assign in self.attribute_assignments:
+            attribute = assign.targets[0].target
+            assert isinstance(attribute, cst.Attribute)
+            base = _dotted(attribute.value)
+            if base in plugin_paths:
+                plugin_sets.append((assign, attribute.attr.value))
+            elif base in trainer_paths and attribute.attr.value in ("precision", "gradient_clip_val"):
+                trainer_sets.append((assign, attribute.attr.value))
+        return plugin_sets, trainer_sets
+
+
+def _dotted(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
+
+
+def _lines(numbers) -> str:
+    items = [str(n) for n in numbers]
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+
+
+def _short(code: str) -> str:
+    code = " ".join(code.split())
+    return code if len(code) <= 60 else code[:57] + "..."
+
+
+def locate(module: cst.Module, path: str, text: str, trainer_line: int | None = None) -> tuple[Target, Locator]:
+    locator = Locator(module, path, text)
+    return locator.locate(trainer_line), locator
