@@ -224,7 +224,7 @@ class _Planner:
             self.warn(
                 "gradient-clipping",
                 "NeMo 1.0 did not clip gradients (trainer.gradient_clip_val unset); NeMo 2.0's OptimizerConfig clips at "
-                "1.0 by default: pass clip_grad=0.0 (see optimizer_config_overrides). Do not pass gradient_clip_val "
+                "1.0 by default: pass clip_grad=0.0 to Megatron-core's OptimizerConfig. Do not pass gradient_clip_val "
                 "to nl.Trainer together with the plugin.",
                 clip.origin,
             )
@@ -232,7 +232,7 @@ class _Planner:
             self.warn(
                 "gradient-clipping",
                 f"gradient clipping moves from nl.Trainer(gradient_clip_val) to OptimizerConfig(clip_grad={clip.value}) "
-                "(see optimizer_config_overrides); passing gradient_clip_val to nl.Trainer with the plugin raises.",
+                "(Megatron-core); passing gradient_clip_val to nl.Trainer with the plugin raises.",
                 clip.origin,
             )
 
