@@ -28,6 +28,11 @@ class Origin:
     def derived(detail: str, key: str | None = None, line: int | None = None) -> Origin:
         return Origin("derived", key=key, line=line, detail=detail)
 
+    @staticmethod
+    def derived_from(detail: str, source: Origin) -> Origin:
+        """Computed from the setting at `source`: keeps its key and position."""
+        return Origin("derived", key=source.key, line=source.line, col=source.col, detail=detail)
+
     def where(self) -> str | None:
         """Only the place: `model.fp8 (line 12)`, `--set model.fp8=True`, or None for a code default."""
         if self.kind == "override":

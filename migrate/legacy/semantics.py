@@ -133,7 +133,7 @@ class _Builder:
         if setting.value and fsdp.value:
             return Setting(
                 False,
-                Origin.derived("FSDP forces megatron_amp_O2 to False", fsdp.origin.key, fsdp.origin.line),
+                Origin.derived_from("FSDP forces megatron_amp_O2 to False", fsdp.origin),
             )
         return setting
 
@@ -178,18 +178,14 @@ class _Builder:
         params = (
             Setting(
                 compute.value,
-                Origin.derived(f"O2 keeps the weights in {compute.value}", o2.origin.key, o2.origin.line),
+                Origin.derived_from(f"O2 keeps the weights in {compute.value}", o2.origin),
             )
             if o2.value and half
             else Setting("fp32", Origin.default("parameters are fp32 unless megatron_amp_O2 with fp16/bf16"))
         )
         pipeline = Setting(
             compute.value,
-            Origin.derived(
-                f"pipeline_dtype follows the model dtype {compute.value}",
-                compute.origin.key,
-                compute.origin.line,
-            ),
+            Origin.derived_from(f"pipeline_dtype follows the model dtype {compute.value}", compute.origin),
         )
         grad_reduce = self._grad_reduce(optim_name, distributed, o2, compute.value)
         loss = self._loss_scaling(trainer, fsdp)
@@ -241,7 +237,7 @@ class _Builder:
 
     def _amp_mode(self, compute: Setting[str], o2: Setting[bool]) -> Setting[str]:
         if compute.value == "fp32":
-            return Setting("fp32", Origin.derived("fp32 training", compute.origin.key, compute.origin.line))
+            return Setting("fp32", Origin.derived_from("fp32 training", compute.origin))
         if o2.value:
             return Setting("O2", o2.origin)
         if self.config.get(self.model_key("fsdp")) is not None and o2.origin.kind == "derived":
@@ -249,9 +245,7 @@ class _Builder:
         # ModelParallelConfig.enable_autocast = not O2 and half (section 1.3).
         return Setting(
             "O1",
-            Origin.derived(
-                "megatron_amp_O2 False: fp32 weights + torch.autocast", o2.origin.key, o2.origin.line
-            ),
+            Origin.derived_from("megatron_amp_O2 False: fp32 weights + torch.autocast", o2.origin),
         )
 
     def _grad_reduce(
@@ -276,9 +270,7 @@ class _Builder:
             if state is not None:
                 return Setting(
                     V.as_dtype(state, self.path),
-                    Origin.derived(
-                        "grad_sync_dtype defaults to optim.dtype", state.origin.key, state.origin.line
-                    ),
+                    Origin.derived_from("grad_sync_dtype defaults to optim.dtype", state.origin),
                 )
             return Setting(
                 "fp32", Origin.default("distributed Adam grad_sync_dtype = optimizer dtype = fp32")
@@ -300,13 +292,9 @@ class _Builder:
         fp16 = trainer.value == "fp16"
         enabled = fp16 and (self.profile.fsdp_fp16_has_scaler or not fsdp.value)
         enabled_origin = (
-            Origin.derived("NeMo GradScaler for precision 16", trainer.origin.key, trainer.origin.line)
+            Origin.derived_from("NeMo GradScaler for precision 16", trainer.origin)
             if enabled
-            else Origin.derived(
-                "no loss scaling: not fp16" if not fp16 else "no GradScaler with FSDP (NeMo 1.0 in 2.x)",
-                trainer.origin.key,
-                trainer.origin.line,
-            )
+            else Origin.derived_from("no loss scaling: not fp16" if not fp16 else "no GradScaler with FSDP (NeMo 1.0 in 2.x)", trainer.origin)
         )
         # MegatronTrainerBuilder._grad_scaler passes cfg.get defaults 2**32 / 1000 / 2 (section 1.6);
         # MegatronBertTrainerBuilder does not pass hysteresis, so GradScaler's own default 1 applies.
@@ -435,10 +423,8 @@ class _Builder:
             active_value,
             requested.origin
             if active_value
-            else Origin.derived(
-                why if requested.value else "fp8 off",
-                te.origin.key if requested.value else requested.origin.key,
-                te.origin.line if requested.value else requested.origin.line,
+            else Origin.derived_from(
+                why if requested.value else "fp8 off", te.origin if requested.value else requested.origin
             ),
         )
 
