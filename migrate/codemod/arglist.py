@@ -107,19 +107,9 @@ def append_args(call: cst.Call, new: Sequence[NewArg], indent: str) -> cst.Call:
     if not args:
         return call.with_changes(args=_own_lines(new, indent + INDENT, indent), whitespace_before_args=_start(indent + INDENT))
     if not is_multiline(call):
-        last = args[-1]
-        trailing_comma = isinstance(last.comma, cst.Comma)
-        args[-1] = last.with_changes(
-            comma=cst.Comma(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(" ")),
-            whitespace_after_arg=cst.SimpleWhitespace(""),
-        )
-        for index, item in enumerate(new):
-            if index < len(new) - 1:
-                args.append(_arg(item, cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")), cst.SimpleWhitespace("")))
-            else:
-                comma = cst.Comma(whitespace_after=cst.SimpleWhitespace("")) if trailing_comma else cst.MaybeSentinel.DEFAULT
-                args.append(_arg(item, comma, last.whitespace_after_arg))
-        return call.with_changes(args=args)
+        # one argument per line, so that every written argument can say where its value came from
+        call = explode(call, indent)
+        args = list(call.args)
     last = args[-1]
     closing = _closing(last)
     start = line_start(call) or _start(indent + INDENT)
@@ -141,6 +131,20 @@ def append_args(call: cst.Call, new: Sequence[NewArg], indent: str) -> cst.Call:
             continue
         args.append(_arg(item, cst.Comma(whitespace_after=space), cst.SimpleWhitespace("")))
     return call.with_changes(args=args)
+
+
+def explode(call: cst.Call, indent: str) -> cst.Call:
+    """`f(a, b=1)` -> one argument per line with a trailing comma, indented one level below `indent`."""
+    args = list(call.args)
+    inner, outer = _start(indent + INDENT), _start(indent)
+    exploded = [
+        arg.with_changes(
+            comma=cst.Comma(whitespace_after=outer if index == len(args) - 1 else inner),
+            whitespace_after_arg=cst.SimpleWhitespace(""),
+        )
+        for index, arg in enumerate(args)
+    ]
+    return call.with_changes(args=exploded, whitespace_before_args=inner)
 
 
 def _arg(item: NewArg, comma: cst.Comma | cst.MaybeSentinel, after: cst.BaseParenthesizableWhitespace) -> cst.Arg:

@@ -259,7 +259,10 @@ class _Rewriter:
             self.add_to_list(target)
         elif target.trainer is not None:
             run_func = target.trainer.node.func if target.trainer.run_form else None
-            added = self.new_plugin(target.trainer.run_form, target.add_indent, run_func)
+            # a one-line trainer call is exploded to one argument per line: the plugin sits one level deeper
+            one_line = bool(target.trainer.node.args) and not arglist.is_multiline(target.trainer.node)
+            indent = target.add_indent + (arglist.INDENT if one_line else "")
+            added = self.new_plugin(target.trainer.run_form, indent, run_func)
             self.note(target.trainer.node, "plugin-added", "added plugins= with MegatronMixedPrecision to the trainer")
         if target.trainer is not None:
             self.trainer(target.trainer, added)
