@@ -177,4 +177,45 @@ def main() -> None:
 # [lint] `lint` and `rule` commands
 # [end lint]
 # [verify] `verify` command
+@app.command()
+def verify(
+    yaml_path: str = typer.Argument(..., metavar="OLD.yaml", help="The NeMo 1.0 YAML config (the legacy side)."),
+    generated: Optional[str] = typer.Option(None, "--generated", metavar="NEW.py", help="Module written by `convert` (default: convert OLD.yaml now)."),
+    script: Optional[str] = typer.Option(None, "--script", metavar="train.py", help="A hand-migrated NeMo 2.0 script holding one MegatronMixedPrecision(...) call."),
+    steps: int = typer.Option(10, "--steps", min=1, max=1000, help="Training steps of the numeric check (delayed scaling needs several)."),
+    json_out: Optional[str] = typer.Option(None, "--json", metavar="OUT", help="Write every figure as JSON."),
+    plot_out: Optional[str] = typer.Option(None, "--plot", metavar="OUT.png", help="Plot the per-step difference and FP8 scale history (needs matplotlib)."),
+    require_gpu: bool = typer.Option(False, "--require-gpu", help="Exit 3 if the numeric check cannot run (no CUDA or Transformer Engine)."),
+    no_numeric: bool = typer.Option(False, "--no-numeric", help="Run the structural check only."),
+    benchmark: bool = typer.Option(False, "--benchmark", help="Also time the layer at hidden 4096 / 8192 tokens in FP8 and without."),
+    strict: bool = typer.Option(False, "--strict", help="Count known NeMo 2.0 limitations (e.g. O1) as differences."),
+    set_values: List[str] = typer.Option([], "--set", metavar="KEY=VALUE", help="Hydra-style override of the YAML (repeatable)."),
+    env_values: List[str] = typer.Option([], "--env", metavar="NAME=VALUE", help="Value for ${oc.env:NAME} (repeatable)."),
+    target_nemo: str = typer.Option("2.5", "--target-nemo", help=f"NeMo 2.x release whose plugin semantics apply: {', '.join(TARGETS)}."),
+    nemo1_version: str = typer.Option("1.23", "--nemo1-version", help="NeMo 1.x semantics of the legacy run."),
+) -> None:
+    """Prove the migrated settings train like the legacy ones: settings side by side, then bitwise on a GPU."""
+    from migrate.convert import ConvertOptions
+    from migrate.legacy.overrides import OverrideSyntaxError, parse_env, parse_override
+    from migrate.verify.command import VerifyRequest, run_verify
+
+    _choice(target_nemo, TARGETS, "--target-nemo")
+    _choice(nemo1_version, NEMO1_VERSIONS, "--nemo1-version")
+    if generated is not None and script is not None:
+        raise typer.BadParameter("use either --generated or --script", param_hint="--generated")
+    if no_numeric and (require_gpu or benchmark):
+        raise typer.BadParameter("--no-numeric contradicts --require-gpu/--benchmark", param_hint="--no-numeric")
+    try:
+        overrides = tuple(parse_override(item) for item in set_values)
+        env = parse_env(env_values)
+    except OverrideSyntaxError as error:
+        raise typer.BadParameter(str(error)) from None
+    options = ConvertOptions(overrides=overrides, env=env, nemo1_version=nemo1_version, target_nemo=target_nemo)
+    request = VerifyRequest(
+        yaml_path, options, generated or script, steps, not no_numeric, require_gpu, benchmark, strict, json_out, plot_out
+    )
+    from rich.console import Console
+
+    width = None if sys.stdout.isatty() else 160
+    raise typer.Exit(run_verify(request, Console(no_color=bool(os.environ.get("NO_COLOR")), width=width)))
 # [end verify]

@@ -1,0 +1,79 @@
+"""`nemo-migrate verify`: both sides, the structural check, and (where possible) the numeric check.
+
+The legacy side comes from the YAML's PrecisionSpec; the migrated side from Python read back with
+libcst: the file given with --generated/--script, or the module `convert` produces for the YAML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from migrate.convert import ConvertOptions, convert_config, load_config, spec_for
+from migrate.errors import InputError, Location
+from migrate.legacy.layout import Skip
+from migrate.verify.effective import Effective
+from migrate.verify.legacy_side import legacy_effective
+from migrate.verify.nemo2_side import nemo2_effective, read_plugin
+from migrate.verify.recipes import RunConfig, run_config
+from migrate.verify.structural import StructuralResult, compare
+
+GENERATED = "<generated>"
+
+
+@dataclass
+class VerifyResult:
+    yaml_path: str
+    python_path: str  # GENERATED when produced by convert
+    legacy: Effective
+    migrated: Effective
+    structural: StructuralResult
+    legacy_run: RunConfig
+    migrated_run: RunConfig
+    numeric: object | None = None  # numeric.NumericResult
+    numeric_skipped: str | None = None  # why the numeric check did not run
+    benchmark: object | None = None  # benchmark.BenchResult
+    strict: bool = False
+    timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds
+
+    @property
+    def equivalent(self) -> bool:
+        if not self.structural.equivalent(self.strict):
+            return False
+        return self.numeric is None or self.numeric.equal
+
+
+def read_python(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(Location(path), "no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(Location(path), f"cannot read: {error}") from None
+
+
+def structural_check(yaml_path: str, options: ConvertOptions, python_path: str | None = None, strict: bool = False) -> VerifyResult:
+    """Both sides and their row-by-row comparison (CPU only). InputError on bad input."""
+    config = load_config(yaml_path, options)
+    spec = spec_for(config, options)
+    if isinstance(spec, Skip):
+        raise InputError(Location(yaml_path), f"not a NeMo 1.0 training config: {spec.reason}")
+    legacy = legacy_effective(spec)
+    if python_path is None:
+        converted = convert_config(config, options)
+        if converted.status != "converted":
+            raise InputError(Location(yaml_path), converted.message or "conversion failed")
+        text, shown = converted.output, GENERATED
+    else:
+        text, shown = read_python(python_path), python_path
+    call = read_plugin(text, shown, options.target_nemo)
+    migrated = nemo2_effective(call)
+    structural = compare(legacy, migrated)
+    return VerifyResult(yaml_path, shown, legacy, migrated, structural, run_config(legacy), run_config(migrated), strict=strict)
+
+
+def numeric_runnable(result: VerifyResult) -> str | None:
+    """Why the numeric check cannot run for these two sides (independent of the machine), or None."""
+    if result.structural.errors:
+        return "the migrated plugin would not construct (see the errors above)"
+    return None

@@ -1,0 +1,225 @@
+"""Migrated side: what NeMo 2.0 trains with, read from the Python that constructs the plugin.
+
+The module is parsed with libcst (never executed): its one `MegatronMixedPrecision(...)` call is
+bound to the release's signature (`nemo2_signatures`), and the plugin's own semantics are applied
+(semantics notes section 3.2 precision normalisation, 3.3 where each argument lands) followed by
+Megatron-core's recipe construction (section 4.2). Nothing here reads the emitter's plan, so an
+emitter bug shows up as a difference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from migrate.errors import InputError, Location
+from migrate.nemo2.calls import CallSite, NotLiteral, find_calls, parse_python
+from migrate.verify.effective import RECIPE_CLASSES, TE_FORMATS, Effective, Entry
+from migrate.verify.nemo2_signatures import PARAMETERS, REQUIRED
+
+_TORCH_DTYPES = {
+    "torch.bfloat16": "bf16",
+    "torch.float16": "fp16",
+    "torch.half": "fp16",
+    "torch.float32": "fp32",
+    "torch.float": "fp32",
+}
+_FP16 = ("fp16", "fp16-mixed", "16", "16-mixed")
+_BF16 = ("bf16", "bf16-mixed")
+_FP32 = ("fp32", "32", "32-true")
+
+
+@dataclass(frozen=True)
+class PluginCall:
+    """The bound arguments of one plugin call: name -> (value, written in the file?)."""
+
+    path: str
+    line: int
+    arguments: dict[str, tuple[Any, bool]]
+    version: str
+    errors: tuple[str, ...]
+
+
+def read_plugin(text: str, path: str, version: str) -> PluginCall:
+    """Find the single MegatronMixedPrecision call in `text`; InputError if there is not exactly one."""
+    module = parse_python(text, path)
+    calls = find_calls(module)
+    if not calls:
+        raise InputError(Location(path), "no nl.MegatronMixedPrecision(...) call found: nothing to verify")
+    if len(calls) > 1:
+        second = calls[1]
+        raise InputError(
+            Location(path, second.line, second.col),
+            f"{len(calls)} MegatronMixedPrecision calls (lines {', '.join(str(c.line) for c in calls)}): verify reads exactly one",
+        )
+    return bind_call(calls[0], path, version)
+
+
+def bind_call(call: CallSite, path: str, version: str) -> PluginCall:
+    """Bind positional and keyword arguments like Python would; unknown names become errors."""
+    parameters = PARAMETERS[version]
+    names = [name for name, _ in parameters]
+    errors: list[str] = []
+    given: dict[str, Any] = {}
+    for index, value in enumerate(call.positional):
+        if index >= len(names):
+            errors.append(f"TypeError: MegatronMixedPrecision() takes {len(names)} positional arguments but {len(call.positional)} were given")
+            break
+        given[names[index]] = value
+    for name, value in call.kwargs.items():
+        if name not in names:
+            errors.append(f"TypeError: MegatronMixedPrecision() got an unexpected keyword argument {name!r} (NeMo {version})")
+        elif name in given:
+            errors.append(f"TypeError: MegatronMixedPrecision() got multiple values for argument {name!r}")
+        else:
+            given[name] = value
+    for name, value in given.items():
+        if isinstance(value, NotLiteral):
+            raise InputError(
+                Location(path, call.line, call.col),
+                f"argument {name} is not a literal ({value.source}): verify reads literal arguments only",
+            )
+    arguments: dict[str, tuple[Any, bool]] = {}
+    for name, default in parameters:
+        if name in given:
+            arguments[name] = (given[name], True)
+        elif default == REQUIRED:
+            errors.append(f"TypeError: MegatronMixedPrecision() missing 1 required positional argument: {name!r}")
+            arguments[name] = (None, False)
+        else:
+            arguments[name] = (default, False)
+    return PluginCall(path, call.line, arguments, version, tuple(errors))
+
+
+class _Semantics:
+    def __init__(self, call: PluginCall) -> None:
+        self.call = call
+        self.errors = list(call.errors)
+        self.entries: dict[str, Entry] = {}
+
+    def arg(self, name: str) -> Any:
+        return self.call.arguments[name][0] if name in self.call.arguments else None
+
+    def why(self, name: str) -> str:
+        if name not in self.call.arguments:
+            return f"no such argument in NeMo {self.call.version}"
+        value, written = self.call.arguments[name]
+        if written:
+            return f"{name}={value!r} (line {self.call.line})"
+        return f"MegatronMixedPrecision default {name}={value!r} (NeMo {self.call.version})"
+
+    def set(self, key: str, value: Any, why: str) -> None:
+        self.entries[key] = Entry(value, why)
+
+    def dtype(self, name: str, fallback: str, fallback_why: str) -> tuple[str, str]:
+        value = self.arg(name)
+        if value is None:
+            return fallback, fallback_why
+        if isinstance(value, str) and value in _TORCH_DTYPES:
+            return _TORCH_DTYPES[value], self.why(name)
+        self.errors.append(f"{name}={value!r} is not a torch dtype")
+        return "invalid", self.why(name)
+
+    def build(self) -> Effective:
+        precision = self.arg("precision")
+        text = str(precision) if isinstance(precision, int) and not isinstance(precision, bool) else precision
+        fp16 = text in _FP16
+        bf16 = text in _BF16
+        compute = "fp16" if fp16 else "bf16" if bf16 else "fp32"
+        why = self.why("precision")
+        if not (fp16 or bf16 or text in _FP32):
+            why += ": not a recognised precision, so MegatronMixedPrecision silently trains in fp32"
+        self.set("precision", compute, why)
+        half = fp16 or bf16
+        self.set("amp_mode", "O2" if half else "fp32",
+                 "Float16Module holds half weights with fp32 main params (NeMo 2.0 has no O1)" if half else "fp32 training")
+        params, params_why = self.dtype("params_dtype", "fp32", self.why("params_dtype") + " -> fp32")
+        self.set("params_dtype", params, params_why)
+        default_pipe = "bf16" if bf16 else "fp32"
+        pipe, pipe_why = self.dtype("pipeline_dtype", default_pipe, f"{self.why('pipeline_dtype')} -> {default_pipe} (bf16 only for bf16 precision)")
+        self.set("pipeline_dtype", pipe, pipe_why)
+        in_fp32 = self.arg("grad_reduce_in_fp32")
+        reduce = "fp32" if in_fp32 else compute
+        self.set("grad_reduce_dtype", reduce, self.why("grad_reduce_in_fp32") + ": DistributedDataParallelConfig.grad_reduce_in_fp32")
+        self._fp8()
+        self._loss(fp16, bf16)
+        return Effective("migrated", self.entries, tuple(self.errors), source=self.call.path)
+
+    def _fp8(self) -> None:
+        fmt = self.arg("fp8")
+        if fmt is None:
+            self.set("fp8_format", None, self.why("fp8") + ": FP8 off")
+            return
+        if fmt not in TE_FORMATS:
+            self.errors.append(f"fp8={fmt!r}: Megatron-core get_fp8_recipe raises 'E4M3 and HYBRID are the only supported FP8 formats.'")
+            self.set("fp8_format", fmt, self.why("fp8"))
+            return
+        self.set("fp8_format", fmt, self.why("fp8"))
+        if "fp8_recipe" in self.call.arguments:
+            selector, selector_why = self.arg("fp8_recipe"), self.why("fp8_recipe")
+        else:
+            selector, selector_why = "delayed", f"NeMo {self.call.version}: Megatron-core builds DelayedScaling only"
+        if selector not in RECIPE_CLASSES:
+            self.errors.append(f"fp8_recipe={selector!r}: Megatron-core get_fp8_recipe raises (not a supported FP8 recipe)")
+            self.set("recipe_class", selector, selector_why)
+            return
+        recipe = RECIPE_CLASSES[selector]
+        self.set("recipe_class", recipe, selector_why)
+        delayed = recipe == "DelayedScaling"
+        not_arg = f"{recipe} takes no such argument"
+        for key, name in (("margin", "fp8_margin"), ("amax_history_len", "fp8_amax_history_len"),
+                          ("amax_compute_algo", "fp8_amax_compute_algo"), ("fp8_mha", "fp8_multi_head_attention")):
+            self.set(key, self.arg(name) if delayed else None, self.why(name) if delayed else not_arg)
+        if delayed and self.arg("fp8_amax_compute_algo") not in ("max", "most_recent"):
+            self.errors.append(f"fp8_amax_compute_algo={self.arg('fp8_amax_compute_algo')!r}: DelayedScaling rejects it")
+        self.set("reduce_amax", True if delayed else None,
+                 "Megatron-core never passes reduce_amax: TE default True" if delayed else not_arg)
+        dpa_used = recipe != "Float8BlockScaling"
+        self.set("fp8_dpa", self.arg("fp8_dot_product_attention") if dpa_used else None,
+                 self.why("fp8_dot_product_attention") if dpa_used else not_arg)
+        self.set("fp8_wgrad", self.arg("fp8_wgrad"), self.why("fp8_wgrad") + " (override_linear_precision; ignored by TE >= 2.0)")
+        self._fp8_params()
+        first_last = self.arg("first_last_layers_bf16") or False
+        self.set("first_last_layers_bf16", first_last, self.why("first_last_layers_bf16"))
+        if first_last:
+            if delayed:
+                self.errors.append("first_last_layers_bf16 with fp8_recipe 'delayed': Megatron-core rejects this combination")
+            for name in ("num_layers_at_start_in_bf16", "num_layers_at_end_in_bf16"):
+                self.set(name, self.arg(name), self.why(name))
+
+    def _fp8_params(self) -> None:
+        version = self.call.version
+        if "fp8_param_gather" not in self.call.arguments:
+            # NeMo 2.0-2.2: fp8_params acts only with fp8 set (it is, here).
+            self.set("fp8_params", bool(self.arg("fp8_params")), self.why("fp8_params"))
+            return
+        gather = self.arg("fp8_param_gather")
+        alias = self.arg("fp8_params") if "fp8_params" in self.call.arguments else None
+        if gather is not None and alias is not None and bool(gather) != bool(alias):
+            self.errors.append("fp8_params and fp8_param_gather conflict: MegatronMixedPrecision raises ValueError")
+        if gather is not None:
+            self.set("fp8_params", bool(gather), self.why("fp8_param_gather"))
+        elif alias is not None:
+            self.set("fp8_params", bool(alias), self.why("fp8_params") + " (deprecated alias of fp8_param_gather)")
+        else:
+            self.set("fp8_params", False, f"fp8_param_gather and fp8_params both None -> False (NeMo {version})")
+
+    def _loss(self, fp16: bool, bf16: bool) -> None:
+        constant = self.arg("fp16_loss_scale")
+        if constant is not None and (fp16 or bf16):
+            # Megatron-core: ConstantGradScaler whenever loss_scale is set (bf16 too).
+            self.set("loss_scaler", "constant", self.why("fp16_loss_scale"))
+            self.set("initial_loss_scale", float(constant), self.why("fp16_loss_scale"))
+            return
+        if not fp16:
+            self.set("loss_scaler", "none", "no loss scaling: not fp16")
+            return
+        self.set("loss_scaler", "dynamic", "DynamicGradScaler for fp16 (Megatron-core optimizer)")
+        for key, name in (("initial_loss_scale", "fp16_initial_loss_scale"), ("loss_scale_window", "fp16_loss_scale_window"),
+                          ("hysteresis", "fp16_hysteresis"), ("min_loss_scale", "fp16_min_loss_scale")):
+            value = self.arg(name)
+            self.set(key, float(value) if key.endswith("scale") and value is not None else value, self.why(name))
+
+
+def nemo2_effective(call: PluginCall) -> Effective:
+    return _Semantics(call).build()

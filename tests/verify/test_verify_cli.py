@@ -1,0 +1,94 @@
+"""The `verify` command: exit statuses, the structural-only notice, JSON output, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from cli_helpers import run_cli
+
+from migrate.verify import numeric
+
+VERIFY = "fixtures/verify"
+NO_GPU = "no CUDA device"
+
+
+@pytest.fixture
+def no_gpu(monkeypatch):
+    """CI has no GPU; make that explicit so the tests mean the same on a GPU machine."""
+    monkeypatch.setattr(numeric, "unavailable_reason", lambda: NO_GPU)
+
+
+def test_equivalent_config_exits_0_and_says_only_the_structural_check_ran(no_gpu):
+    result = run_cli(["verify", f"{VERIFY}/delayed_hybrid.yaml"])
+    assert result.code == 0
+    assert "Only the structural check ran: the numeric check was skipped (no CUDA device)." in result.stdout
+    assert "EQUIVALENT (structural check only)" in result.stdout
+
+
+def test_naive_migration_exits_1_and_json_has_every_row(no_gpu, tmp_path):
+    out = tmp_path / "report.json"
+    result = run_cli(["verify", f"{VERIFY}/history_default.yaml", "--script", f"{VERIFY}/naive_history_default.py", "--json", str(out)])
+    assert result.code == 1
+    assert "NOT EQUIVALENT" in result.stdout
+    document = json.loads(out.read_text())
+    assert document["verdict"] == "not equivalent" and document["exit_status"] == 1
+    assert document["numeric"] == {"ran": False, "skipped_reason": NO_GPU}
+    differing = {row["key"]: (row["legacy"], row["migrated"]) for row in document["structural"]["rows"] if row["status"] == "differs"}
+    assert differing == {"amax_history_len": (1024, 1), "amax_compute_algo": ("max", "most_recent")}
+    assert document["runs"]["migrated"]["recipe"]["kwargs"]["amax_compute_algo"] == "most_recent"
+
+
+def test_require_gpu_without_gpu_exits_3(no_gpu):
+    result = run_cli(["verify", f"{VERIFY}/e4m3.yaml", "--require-gpu"])
+    assert result.code == 3
+    assert "--require-gpu: the numeric check cannot run here: no CUDA device" in result.stderr
+
+
+def test_bad_input_exits_2_with_a_located_message(no_gpu, tmp_path):
+    broken = tmp_path / "broken.py"
+    broken.write_text("plugin = (\n")
+    result = run_cli(["verify", f"{VERIFY}/e4m3.yaml", "--generated", str(broken)])
+    assert result.code == 2
+    assert result.stderr.startswith(f"{broken}:") and "invalid Python" in result.stderr
+    assert run_cli(["verify", str(tmp_path / "missing.yaml")]).code == 2
+    assert run_cli(["verify", f"{VERIFY}/e4m3.yaml", "--generated", "a.py", "--script", "b.py"]).code == 2
+
+
+def test_invalid_legacy_config_is_bad_input(no_gpu, tmp_path):
+    legacy = tmp_path / "legacy.yaml"
+    legacy.write_text("trainer:\n  precision: bf16\nmodel:\n  fp8: True\n  transformer_engine: True\n")
+    result = run_cli(["verify", str(legacy)])
+    assert result.code == 2
+    assert result.stderr.startswith(f"{legacy}:4:")
+
+
+def test_plot_needs_the_numeric_check(no_gpu, tmp_path):
+    plot = tmp_path / "plot.png"
+    result = run_cli(["verify", f"{VERIFY}/e4m3.yaml", "--plot", str(plot)])
+    assert result.code == 0
+    assert "the plot needs the numeric check" in result.stderr
+    assert not plot.exists()
+
+
+def test_no_numeric_skips_without_probing_the_machine(monkeypatch):
+    def probe():
+        raise AssertionError("--no-numeric must not look for a GPU")
+
+    monkeypatch.setattr(numeric, "unavailable_reason", probe)
+    result = run_cli(["verify", f"{VERIFY}/bf16_no_fp8.yaml", "--no-numeric"])
+    assert result.code == 0
+    assert "skipped (--no-numeric)" in result.stdout
+
+
+def test_a_gpu_failure_is_reported_not_raised(monkeypatch):
+    def fail(*args, **kwargs):
+        raise RuntimeError("CUDA error: out of memory")
+
+    monkeypatch.setattr(numeric, "unavailable_reason", lambda: None)
+    monkeypatch.setattr(numeric, "recipe_unsupported", lambda *configs: None)
+    monkeypatch.setattr(numeric, "run_numeric", fail)
+    result = run_cli(["verify", f"{VERIFY}/e4m3.yaml", "--require-gpu"])
+    assert result.code == 3
+    assert "it failed on this machine: RuntimeError: CUDA error: out of memory" in result.stdout
+    assert run_cli(["verify", f"{VERIFY}/e4m3.yaml"]).code == 0
