@@ -124,7 +124,7 @@ def as_precision(raw: RawValue, path: str) -> str:
     """A precision value NeMo 1.0 accepts, as a dtype; anything else is a located error."""
     value = require_known(raw, path)
     key = value.strip() if isinstance(value, str) else value
-    if isinstance(key, bool):
+    if isinstance(key, bool) or not isinstance(key, (int, float, str)):
         raise InputError(_where(raw, path), f"{_name(raw)} must be a precision such as bf16, got {value!r}")
     if isinstance(key, float) and key.is_integer():
         key = int(key)
@@ -143,7 +143,7 @@ def as_precision(raw: RawValue, path: str) -> str:
 def as_dtype(raw: RawValue, path: str) -> str:
     value = require_known(raw, path)
     key = value.strip().lower() if isinstance(value, str) else value
-    if key in DTYPE_NAMES:
+    if isinstance(key, (int, str)) and not isinstance(key, bool) and key in DTYPE_NAMES:
         return DTYPE_NAMES[key]
     raise InputError(
         _where(raw, path),

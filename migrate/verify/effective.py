@@ -59,6 +59,7 @@ ROWS: tuple[Row, ...] = (
     Row("loss_scale_window", "loss-scale growth interval", "loss"),
     Row("hysteresis", "hysteresis", "loss"),
     Row("min_loss_scale", "minimum loss scale", "loss"),
+    Row("loss_scale_applied", "loss scaled in backward", "loss"),
 )
 ROW_BY_KEY = {row.key: row for row in ROWS}
 

@@ -219,6 +219,8 @@ class _Semantics:
                           ("hysteresis", "fp16_hysteresis"), ("min_loss_scale", "fp16_min_loss_scale")):
             value = self.arg(name)
             self.set(key, float(value) if key.endswith("scale") and value is not None else value, self.why(name))
+        # Semantics notes 3.4 (by code reading, unconfirmed at runtime; NeMo issue #12102).
+        self.set("loss_scale_applied", False, "no NeMo 2.0 code sets Megatron-core's grad_scale_func (code reading)")
 
 
 def nemo2_effective(call: PluginCall) -> Effective:

@@ -54,6 +54,8 @@ def _limitation(key: str, legacy: Any, migrated: Any) -> str | None:
         return "NeMo 2.0 always reduces amax (no argument for reduce_amax: False)"
     if key == "min_loss_scale" and legacy is None:
         return "NeMo 1.0's GradScaler has no floor; Megatron-core's DynamicGradScaler needs one"
+    if key == "loss_scale_applied" and legacy is True and migrated is False:
+        return "fp16 in NeMo 2.0 may train with unscaled loss but unscaled gradients (unconfirmed); check grad norms"
     return None
 
 
