@@ -175,6 +175,74 @@ def main() -> None:
 
 # --- commands added by other modules: keep each block self-contained, imports inside the function ---
 # [lint] `lint` and `rule` commands
+@app.command()
+def lint(
+    paths: Optional[List[str]] = typer.Argument(None, metavar="[PATH]...", help="Files or directories (default: .); - reads stdin."),
+    output_format: Optional[str] = typer.Option(None, "--output-format", help="full (default), concise, json, json-lines, github (default under GitHub Actions), sarif, junit."),
+    output_file: Optional[str] = typer.Option(None, "--output-file", metavar="FILE", help="Write the results here instead of stdout."),
+    select: Optional[List[str]] = typer.Option(None, "--select", metavar="CODES", help="Rules to run: codes, prefixes (NMP1), names or ALL; replaces the configured selection."),
+    extend_select: List[str] = typer.Option([], "--extend-select", metavar="CODES", help="Rules to add to the selection."),
+    ignore: List[str] = typer.Option([], "--ignore", metavar="CODES", help="Rules to leave out."),
+    config: List[str] = typer.Option([], "--config", metavar="FILE|KEY=VALUE", help="A TOML file to use instead of the tool.nemo-migrate table of pyproject.toml, or one setting such as 'fail-on = \"error\"'."),
+    fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit status 1: error, warning (default) or info."),
+    exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even with diagnostics (2 still means a usage error or unreadable input)."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="No summary or progress on stderr."),
+    color: str = typer.Option("auto", "--color", help="auto, always or never (NO_COLOR is honoured)."),
+    statistics: bool = typer.Option(False, "--statistics", help="Print the number of diagnostics per rule instead of the diagnostics."),
+    stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename", help="Name to report for input read from stdin."),
+    target_nemo: Optional[str] = typer.Option(None, "--target-nemo", help=f"NeMo 2.x release the migration hazards refer to: {', '.join(TARGETS)} (default 2.5)."),
+    nemo1_version: Optional[str] = typer.Option(None, "--nemo1-version", help="NeMo 1.x semantics legacy configs ran with (default 1.23)."),
+    env_values: List[str] = typer.Option([], "--env", metavar="NAME=VALUE", help="Value for ${oc.env:NAME} (repeatable). The process environment is never read."),
+) -> None:
+    """Check precision configs (NeMo 1.0 YAML, NeMo AutoModel YAML, NeMo 2.0 / Megatron Bridge Python) for CI."""
+    from migrate.lint.command import LintRequest, run_lint
+
+    _choice(color, ("auto", "always", "never"), "--color")
+    request = LintRequest(
+        paths=tuple(paths or ["."]),
+        output_format=output_format,
+        output_file=output_file,
+        select=tuple(select) if select else None,
+        extend_select=tuple(extend_select),
+        ignore=tuple(ignore),
+        config=tuple(config),
+        fail_on=fail_on,
+        exit_zero=exit_zero,
+        quiet=quiet,
+        color=color,
+        statistics=statistics,
+        stdin_filename=stdin_filename,
+        nemo1_version=nemo1_version,
+        target_nemo=target_nemo,
+        env=tuple(env_values),
+    )
+    raise typer.Exit(run_lint(request))
+
+
+@app.command()
+def rule(
+    code: Optional[str] = typer.Argument(None, metavar="CODE", help="A rule code (NMP101) or name (fp8-format-missing)."),
+    all_rules: bool = typer.Option(False, "--all", help="Explain every rule."),
+    output_format: str = typer.Option("text", "--output-format", help="text (Markdown) or json."),
+) -> None:
+    """Explain a lint rule: what it checks, why, and an example with its fix."""
+    import json
+
+    from migrate.lint.registry import RULES, find_rule
+    from migrate.lint.ruledoc import all_rules_markdown, rule_markdown, rule_record
+
+    _choice(output_format, ("text", "json"), "--output-format")
+    if all_rules == (code is not None):
+        raise typer.BadParameter("give a rule CODE or --all", param_hint="CODE")
+    rules = list(RULES.values()) if all_rules else [find_rule(code)]
+    if rules[0] is None:
+        print(f"error: no rule {code!r}; `nemo-migrate rule --all` lists them", file=sys.stderr)
+        raise typer.Exit(2)
+    if output_format == "json":
+        records = [rule_record(r) for r in rules]
+        typer.echo(json.dumps(records if all_rules else records[0], indent=2))
+    else:
+        typer.echo(all_rules_markdown(rules) if all_rules else rule_markdown(rules[0]), nl=False)
 # [end lint]
 # [verify] `verify` command
 @app.command()

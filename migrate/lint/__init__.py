@@ -1,0 +1,1 @@
+"""`nemo-migrate lint`: rule-based checks of precision configs for CI (legacy YAML, AutoModel YAML, Python)."""

@@ -1,0 +1,191 @@
+"""`nemo-migrate lint` end to end: settings, files, rules, output, summary, exit status.
+
+Exit status: 0 clean (or --exit-zero), 1 a diagnostic at or above the failure severity, 2 a usage or
+configuration error or an unreadable input. Results go to stdout (or --output-file); progress and
+the summary go to stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+
+from migrate.lint.context import LintOptions
+from migrate.lint.diagnostic import SEVERITIES, severity_rank
+from migrate.lint.files import collect_files
+from migrate.lint.output import FORMATS, RenderInput, render
+from migrate.lint.runner import FileResult, LintSettings, lint_file, lint_text
+from migrate.lint.selection import Selection, SelectorError
+from migrate.lint.settings import ConfigError, load_settings
+
+ENV_OUTPUT_FORMAT = "NEMO_MIGRATE_OUTPUT_FORMAT"
+DEFAULT_FAIL_ON = "warning"
+
+
+@dataclass(frozen=True)
+class LintRequest:
+    """The command line, with None where an option was not given (configuration may then decide)."""
+
+    paths: tuple[str, ...]
+    output_format: str | None = None
+    output_file: str | None = None
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    config: tuple[str, ...] = ()
+    fail_on: str | None = None
+    exit_zero: bool = False
+    quiet: bool = False
+    color: str = "auto"
+    statistics: bool = False
+    stdin_filename: str | None = None
+    nemo1_version: str | None = None
+    target_nemo: str | None = None
+    env: tuple[str, ...] = ()  # NAME=VALUE for ${oc.env:NAME}
+    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+
+
+class UsageError(Exception):
+    pass
+
+
+def _split(values) -> tuple[str, ...]:
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def _choice(value: str, choices, what: str) -> str:
+    if value not in choices:
+        raise UsageError(f"{what}: {value!r} is not one of {', '.join(choices)}")
+    return value
+
+
+def _resolve(request: LintRequest):
+    from migrate.emit.signatures import TARGET_NEMO_CHOICES
+    from migrate.legacy.versions import NEMO1_VERSION_CHOICES
+
+    file_settings = load_settings(list(request.config))
+    conf = file_settings.values
+    select = _split(request.select) if request.select is not None else tuple(conf.get("select", ("ALL",)))
+    selection = Selection(
+        select=select,
+        extend_select=tuple(conf.get("extend-select", ())) + _split(request.extend_select),
+        ignore=tuple(conf.get("ignore", ())) + _split(request.ignore),
+        per_file_ignores=tuple((k, tuple(v)) for k, v in conf.get("per-file-ignores", {}).items()),
+    )
+    selection.validate()
+    env = request.environ
+    fmt = request.output_format or env.get(ENV_OUTPUT_FORMAT) or conf.get("output-format")
+    if fmt is None:
+        fmt = "github" if env.get("GITHUB_ACTIONS", "").lower() not in ("", "0", "false") else "full"
+    _choice(fmt, FORMATS, "output format")
+    fail_on = _choice(request.fail_on or conf.get("fail-on", DEFAULT_FAIL_ON), SEVERITIES, "fail-on")
+    from migrate.legacy.overrides import OverrideSyntaxError, parse_env
+
+    try:
+        env_values = tuple(parse_env(request.env).items())
+    except OverrideSyntaxError as error:
+        raise UsageError(str(error)) from None
+    options = LintOptions(
+        env=env_values,
+        nemo1_version=_choice(request.nemo1_version or conf.get("nemo1-version", "1.23"), NEMO1_VERSION_CHOICES, "nemo1-version"),
+        target_nemo=_choice(request.target_nemo or conf.get("target-nemo", "2.5"), TARGET_NEMO_CHOICES, "target-nemo"),
+    )
+    settings = LintSettings(options=options, selection=selection, root=file_settings.root)
+    return settings, fmt, fail_on, tuple(conf.get("exclude", ()))
+
+
+def _use_color(request: LintRequest, fmt: str) -> bool:
+    if fmt not in ("full", "concise") or request.color == "never":
+        return False
+    if request.color == "always":
+        return True
+    env = request.environ
+    if env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR"):
+        return True
+    return request.output_file is None and sys.stdout.isatty()
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 or word == "info" else "s")
+
+
+def _summary(diagnostics, results: list[FileResult], errors: int) -> str:
+    if not diagnostics:
+        text = f"All checks passed ({_plural(len(results), 'file')})."
+    else:
+        counts = Counter(d.severity for d in diagnostics)
+        parts = ", ".join(_plural(counts[s], s) for s in ("error", "warning", "info") if counts[s])
+        files = len({d.path for d in diagnostics})
+        text = f"Found {_plural(len(diagnostics), 'diagnostic')} ({parts}) in {files} of {_plural(len(results), 'file')}."
+    if errors:
+        text += f" {_plural(errors, 'file')} could not be linted."
+    return text
+
+
+def _statistics(diagnostics) -> str:
+    from migrate.lint.registry import RULES
+
+    counts = Counter(d.code for d in diagnostics)
+    return "".join(f"{counts[code]:6d}  {code}  {RULES[code].name}\n" for code in sorted(counts))
+
+
+def run_lint(request: LintRequest) -> int:
+    try:
+        settings, fmt, fail_on, exclude = _resolve(request)
+    except (ConfigError, SelectorError, UsageError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    files, missing = collect_files(list(request.paths), exclude)
+    errors = [f"{path}: no such file or directory" for path in missing]
+    results: list[FileResult] = []
+    show_progress = not request.quiet and len(files) > 50 and sys.stderr.isatty()
+    for number, path in enumerate(files, 1):
+        if path == "-":
+            result = lint_text(sys.stdin.read(), request.stdin_filename or "<stdin>", settings)
+        else:
+            result = lint_file(path, settings)
+        results.append(result)
+        if result.error:
+            errors.append(result.error)
+        if show_progress and number % 25 == 0:
+            print(f"\rlinted {number}/{len(files)} files", end="", file=sys.stderr, flush=True)
+    if show_progress:
+        print("\r" + " " * 40 + "\r", end="", file=sys.stderr)
+    for line in errors:
+        print(line, file=sys.stderr)
+
+    diagnostics = [d for r in results for d in r.diagnostics]
+    data = RenderInput(
+        diagnostics=diagnostics,
+        files=[r.path for r in results],
+        sources={r.path: r.text for r in results if r.text is not None and r.diagnostics},
+        root=settings.root,
+        selected=settings.selection.enabled(),
+        color=_use_color(request, fmt),
+    )
+    text = _statistics(diagnostics) if request.statistics else render(fmt, data)
+    if request.output_file:
+        from migrate.atomic import write_atomic
+
+        write_atomic(request.output_file, text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    summary_path = request.environ.get("GITHUB_STEP_SUMMARY")
+    if fmt == "github" and summary_path:
+        from migrate.lint.output.github import step_summary
+
+        with open(summary_path, "a", encoding="utf-8") as handle:
+            handle.write(step_summary(data))
+    if not request.quiet:
+        print(_summary(diagnostics, results, len(errors)), file=sys.stderr)
+
+    if errors:
+        return 2
+    threshold = severity_rank(fail_on)
+    failing = any(severity_rank(d.severity) >= threshold for d in diagnostics)
+    return 1 if failing and not request.exit_zero else 0

@@ -1,0 +1,44 @@
+"""The files a lint run reads: named files as given, directories searched for YAML and Python."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+
+LINT_SUFFIXES = (".yaml", ".yml", ".py")
+SKIPPED_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "venv", "build", "dist"})
+
+
+def _excluded(relative: str, patterns: tuple[str, ...]) -> bool:
+    name = relative.rsplit("/", 1)[-1]
+    return any(fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(name, p) for p in patterns)
+
+
+def collect_files(paths: list[str], exclude: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
+    """Files to lint in a stable order, and the paths that do not exist.
+
+    Files named explicitly are always read (pre-commit passes them one by one); files found below a
+    directory are filtered by suffix, hidden and virtual-environment folders, and `exclude` globs.
+    """
+    found: list[str] = []
+    missing: list[str] = []
+    for given in paths:
+        if given == "-":
+            found.append(given)
+        elif os.path.isdir(given):
+            for dirpath, dirnames, filenames in os.walk(given):
+                dirnames[:] = sorted(
+                    d for d in dirnames
+                    if not d.startswith(".") and d not in SKIPPED_DIRS
+                    and not _excluded(os.path.relpath(os.path.join(dirpath, d), given).replace(os.sep, "/"), exclude)
+                )
+                for name in sorted(filenames):
+                    full = os.path.join(dirpath, name)
+                    relative = os.path.relpath(full, given).replace(os.sep, "/")
+                    if name.endswith(LINT_SUFFIXES) and not _excluded(relative, exclude):
+                        found.append(os.path.normpath(full))
+        elif os.path.exists(given):
+            found.append(given)
+        else:
+            missing.append(given)
+    return found, missing

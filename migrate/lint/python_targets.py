@@ -1,0 +1,65 @@
+"""The Python classes the lint reads calls of, and the keywords each one accepts.
+
+Kept free of libcst so that importing the rules never imports it.
+"""
+
+from __future__ import annotations
+
+from migrate.emit.signatures import SIGNATURES
+
+PLUGIN_MODULES = (
+    "nemo.lightning",
+    "nemo.lightning.pytorch.plugins",
+    "nemo.lightning.pytorch.plugins.mixed_precision",
+)
+BRIDGE_MODULES = (
+    "megatron.bridge.training.mixed_precision",
+    "megatron.bridge.training.config",
+    "megatron.bridge.training",
+)
+TRAINER_MODULES = ("nemo.lightning", "nemo.lightning.pytorch.trainer")
+
+TARGETS = {
+    "MegatronMixedPrecision": PLUGIN_MODULES,
+    "MixedPrecisionConfig": BRIDGE_MODULES,
+    "Trainer": TRAINER_MODULES,
+}
+# Words a file must contain for any Python rule to apply: files without them are not parsed.
+TRIGGER_WORDS = tuple(TARGETS)
+
+# MegatronMixedPrecision keywords over the NeMo 2.x releases (fp4/fp4_recipe: 2025-09, after 2.5).
+PLUGIN_KEYWORDS = frozenset().union(*(set(s) for s in SIGNATURES.values())) | {"fp4", "fp4_recipe"}
+# Megatron Bridge MixedPrecisionConfig dataclass fields (v0.6).
+BRIDGE_FIELDS = frozenset({
+    "fp32", "fp16", "bf16", "params_dtype", "pipeline_dtype", "autocast_dtype", "autocast_enabled",
+    "grad_reduce_in_fp32", "fp8", "fp8_recipe", "first_last_layers_bf16", "fp8_margin", "fp8_amax_history_len",
+    "fp8_amax_compute_algo", "fp8_wgrad", "fp8_dot_product_attention", "fp8_multi_head_attention", "fp8_param",
+    "fp8_param_gather", "fp4", "fp4_recipe", "fp4_param", "fp4_param_gather", "loss_scale", "initial_loss_scale",
+    "min_loss_scale", "loss_scale_window", "hysteresis", "num_layers_at_start_in_bf16",
+    "num_layers_at_end_in_bf16", "reuse_grad_buf_for_mxfp8_param_ag",
+})
+KEYWORDS = {"MegatronMixedPrecision": PLUGIN_KEYWORDS, "MixedPrecisionConfig": BRIDGE_FIELDS}
+# NeMo 1.0 YAML names people carry over, and what to write instead (per class).
+_FP8_FORMAT = {"fp8_hybrid": "use fp8='hybrid'", "fp8_e4m3": "use fp8='e4m3'"}
+LEGACY_HINTS = {
+    "MegatronMixedPrecision": _FP8_FORMAT | {
+        "megatron_amp_O2": "NeMo 2.0 always keeps half-precision weights with fp32 main parameters; drop it",
+        "native_amp_init_scale": "use fp16_initial_loss_scale",
+        "native_amp_growth_interval": "use fp16_loss_scale_window",
+        "hysteresis": "use fp16_hysteresis",
+        "fp8_interval": "removed: Transformer Engine ignores it; drop it",
+    },
+    "MixedPrecisionConfig": _FP8_FORMAT | {
+        "megatron_amp_O2": "Megatron Bridge always keeps fp32 main parameters; drop it",
+        "native_amp_init_scale": "use initial_loss_scale",
+        "native_amp_growth_interval": "use loss_scale_window",
+        "fp8_interval": "not a MixedPrecisionConfig field: set it on the model provider, or drop it",
+        "precision": "use bf16=True or fp16=True, or a recipe name such as 'bf16_mixed'",
+    },
+}
+# fp8_recipe when the call does not pass one.
+DEFAULT_FP8_RECIPE = {"MegatronMixedPrecision": "delayed", "MixedPrecisionConfig": "tensorwise"}
+
+
+def is_not_literal(value) -> bool:
+    return type(value).__name__ == "NotLiteral"

@@ -1,0 +1,33 @@
+"""NMP102: `fp8_e4m3` and `fp8_hybrid` both true: E4M3 silently wins."""
+
+from __future__ import annotations
+
+from migrate.lint.rule import Rule
+
+
+def check(ctx):
+    if ctx.flag("fp8") and ctx.flag("fp8_e4m3") and ctx.flag("fp8_hybrid"):
+        yield ctx.at_key(
+            ctx.model_key("fp8_hybrid"),
+            "fp8_e4m3 and fp8_hybrid are both True: NeMo 1.0 checks fp8_e4m3 first and ignores fp8_hybrid, "
+            "so FP8 ran in E4M3 (gradients too); keep only the format you mean",
+        )
+
+
+RULE = Rule(
+    code="NMP102",
+    name="fp8-both-formats",
+    severity="warning",
+    kind="legacy",
+    summary="Both FP8 formats are enabled; E4M3 silently wins",
+    explanation=(
+        "NeMo 1.0 picks the FP8 format with `if fp8_e4m3: ... elif fp8_hybrid: ...` on both code paths, "
+        "so with both flags true the hybrid format (E5M2 gradients) is never used. A reader of the config "
+        "cannot tell which one ran, and a migration that trusts `fp8_hybrid` would change the numerics. "
+        "Set the unused flag to False."
+    ),
+    bad="trainer:\n  precision: bf16\nmodel:\n  transformer_engine: True\n  fp8: True\n  fp8_e4m3: True\n  fp8_hybrid: True\n",
+    good="trainer:\n  precision: bf16\nmodel:\n  transformer_engine: True\n  fp8: True\n  fp8_e4m3: False\n  fp8_hybrid: True\n",
+    bad_at=((7, 3),),
+    check=check,
+)

@@ -1,0 +1,144 @@
+"""Run the selected rules over files: read, classify, check, suppress, sort."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from migrate.errors import InputError, Location
+from migrate.lint.context import (
+    AutomodelContext,
+    CachedConfig,
+    LegacyContext,
+    LintOptions,
+)
+from migrate.lint.diagnostic import Diagnostic
+from migrate.lint.filekind import is_automodel, is_python
+from migrate.lint.registry import RULES, rules_for
+from migrate.lint.rule import Rule
+from migrate.lint.selection import Selection
+from migrate.lint.suppression import apply_suppressions, find_suppressions
+
+
+@dataclass(frozen=True)
+class LintSettings:
+    options: LintOptions = field(default_factory=LintOptions)
+    selection: Selection = field(default_factory=Selection)
+    root: Path = field(default_factory=Path.cwd)
+
+
+@dataclass
+class FileResult:
+    """`kind` is legacy/automodel/python, or "skipped" (nothing to lint) or "error" (`error` says why)."""
+
+    path: str
+    kind: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    text: str | None = None
+    error: str | None = None
+
+
+def relative_to_root(path: str, root: Path) -> str:
+    """The path relative to the project root in `/` form, or as given when outside it."""
+    try:
+        return Path(os.path.abspath(path)).relative_to(root).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+class RuleCrash(Exception):
+    """A rule failed on input it did not expect: reported as an unreadable file, not a traceback."""
+
+    def __init__(self, code: str, error: Exception) -> None:
+        super().__init__(f"internal error in rule {code} ({type(error).__name__}: {error}); please report it")
+
+
+def _run(rules: list[Rule], ctx, enabled: frozenset[str], path: str) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for rule in rules:
+        if rule.code not in enabled and not rule.refusal:
+            continue
+        try:
+            reports = list(rule.check(ctx))
+        except InputError:
+            continue  # a value the rule needs is unreadable: NMP100 reports it
+        except Exception as error:  # one failing rule must not end the run with a traceback
+            raise RuleCrash(rule.code, error) from error
+        if rule.refusal:
+            ctx.refusal_lines.update(r.line for r in reports)
+            if rule.code not in enabled:
+                continue
+        out.extend(
+            Diagnostic(path, r.line, r.col, r.end_line, r.end_col, rule.code, rule.name, rule.severity, r.message)
+            for r in reports
+        )
+    return out
+
+
+def _legacy_rules() -> list[Rule]:
+    """Refusal rules first: NMP100 must know which lines they reported."""
+    rules = rules_for("legacy")
+    return [r for r in rules if r.refusal] + [r for r in rules if not r.refusal]
+
+
+def _lint_yaml(text: str, path: str, settings: LintSettings, enabled: frozenset[str]) -> FileResult:
+    from migrate.legacy.layout import Skip, detect_layout
+    from migrate.legacy.yamlsource import parse_yaml
+
+    document = parse_yaml(text, path)
+    if is_automodel(document.data):
+        ctx = AutomodelContext(document)
+        return FileResult(path, "automodel", _run(rules_for("automodel"), ctx, enabled, path), text)
+    config = CachedConfig(document, dict(settings.options.env))
+    layout = detect_layout(config)
+    if isinstance(layout, Skip):
+        return FileResult(path, "skipped", [], text)
+    ctx = LegacyContext(config, layout, settings.options)
+    return FileResult(path, "legacy", _run(_legacy_rules(), ctx, enabled, path), text)
+
+
+def _lint_python(text: str, path: str, enabled: frozenset[str]) -> FileResult:
+    from migrate.lint.python_targets import TRIGGER_WORDS
+
+    if not any(word in text for word in TRIGGER_WORDS):
+        return FileResult(path, "skipped", [], text)
+    from migrate.lint.python_source import python_context  # imports libcst
+
+    ctx = python_context(text, path)
+    return FileResult(path, "python", _run(rules_for("python"), ctx, enabled, path), text)
+
+
+def lint_text(text: str, path: str, settings: LintSettings) -> FileResult:
+    """Lint one file's text; `path` is the name reported (and matched by per-file-ignores)."""
+    enabled = settings.selection.enabled_for(relative_to_root(path, settings.root))
+    python = is_python(path, text)
+    try:
+        if python:
+            result = _lint_python(text, path, enabled)
+        else:
+            result = _lint_yaml(text, path, settings, enabled)
+    except InputError as error:
+        return FileResult(path, "error", error=str(error), text=text)
+    except RecursionError:
+        return FileResult(path, "error", error=str(InputError(Location(path), "nested too deeply")), text=text)
+    except RuleCrash as crash:
+        return FileResult(path, "error", error=str(InputError(Location(path), str(crash))), text=text)
+    suppressions = find_suppressions(text, "python" if python else "yaml")
+    result.diagnostics = sorted(apply_suppressions(result.diagnostics, suppressions, enabled, path),
+                                key=lambda d: (d.line, d.col, d.code, d.message))
+    return result
+
+
+def lint_file(path: str, settings: LintSettings) -> FileResult:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except UnicodeDecodeError as error:
+        return FileResult(path, "error", error=str(InputError(Location(path), f"not UTF-8 text ({error.reason})")))
+    except OSError as error:
+        return FileResult(path, "error", error=str(InputError(Location(path), f"cannot read: {error.strerror or error}")))
+    return lint_text(text, path, settings)
+
+
+__all__ = ["RULES", "FileResult", "LintSettings", "lint_file", "lint_text", "relative_to_root"]

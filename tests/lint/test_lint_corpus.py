@@ -1,0 +1,39 @@
+"""The dev corpus of shipped configs: no crash, no unreadable file, and diagnostic counts per rule
+that only change on purpose (snapshot in fixtures/lint/corpus_counts.json; refresh it with
+NEMO_MIGRATE_UPDATE_SNAPSHOTS=1 after checking the difference)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from pathlib import Path
+
+from migrate.lint.runner import LintSettings, lint_file
+
+SNAPSHOT = Path(__file__).resolve().parents[2] / "fixtures" / "lint" / "corpus_counts.json"
+
+
+def _lint_corpus(corpus: Path) -> list:
+    settings = LintSettings(root=corpus)
+    return [lint_file(str(path), settings) for path in sorted(corpus.glob("*.yaml"))]
+
+
+def test_corpus_lints_without_errors_and_matches_the_snapshot(corpus_dev: Path) -> None:
+    results = _lint_corpus(corpus_dev)
+    assert [r.error for r in results if r.error] == []
+    observed = {
+        "files": len(results),
+        "kinds": dict(sorted(Counter(r.kind for r in results).items())),
+        "diagnostics_per_rule": dict(sorted(Counter(d.code for r in results for d in r.diagnostics).items())),
+    }
+    if os.environ.get("NEMO_MIGRATE_UPDATE_SNAPSHOTS"):
+        SNAPSHOT.write_text(json.dumps(observed, indent=2) + "\n", encoding="utf-8")
+    assert observed == json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+
+
+def test_corpus_output_is_stable_between_runs(corpus_dev: Path) -> None:
+    first = [d for r in _lint_corpus(corpus_dev) for d in r.diagnostics]
+    second = [d for r in _lint_corpus(corpus_dev) for d in r.diagnostics]
+    assert first == second
+    assert all(d.line >= 1 and d.col >= 1 and (d.end_line, d.end_col) > (d.line, d.col) for d in first)
