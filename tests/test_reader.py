@@ -133,3 +133,12 @@ def test_plain_reference_shortcut_agrees_with_omegaconf() -> None:
         fast = Resolver(data, {}).resolve(f"model.{key}", expression)
         slow = Resolver(data, {})._resolve_with_omegaconf(f"model.{key}", expression)
         assert fast == slow and type(fast[0]) is type(slow[0])
+
+
+def test_env_only_expressions_are_memoised_per_env_value() -> None:
+    text = "a: ${oc.decode:${oc.env:MEMO_FP8,False}}\nb: ${oc.decode:${oc.env:MEMO_FP8,False}}\n"
+    assert config(text).get("a").value is False
+    assert config(text, env={"MEMO_FP8": "True"}).get("b").value is True
+    assert config(text).get("b").env_defaults == ("MEMO_FP8",)
+    unknown = config("a: ${oc.env:MEMO_NONE}\n").get("a").value
+    assert isinstance(unknown, Unknown) and "MEMO_NONE" in unknown.reason

@@ -19,6 +19,10 @@ _NO_DEFAULT = object()
 _MISSING = object()
 # The innermost `${a.b.c}` / `${.sibling}` node references (resolver calls contain a colon).
 _REFERENCE = re.compile(r"\$\{\s*([.\w-]+(?:\.[\w-]+)*)\s*\}")
+_RESOLVER_CALL = re.compile(r"\$\{\s*([\w.]+)\s*:")
+# Resolvers whose result depends only on the expression and the --env values (never on the config).
+_PURE_RESOLVERS = frozenset({"oc.env", "oc.decode"})
+_PURE_RESULTS: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[Any, tuple[str, ...]]] = {}
 _PLAIN_REFERENCE = re.compile(r"\$\{([A-Za-z_][\w-]*(?:\.[\w-]+)*)\}")
 
 
@@ -105,6 +109,14 @@ class Resolver:
         shortcut = self._plain_reference(expression, depth=0)
         if shortcut is not _MISSING:
             return shortcut
+        if _REFERENCE.search(expression) is None and set(_RESOLVER_CALL.findall(expression)) <= _PURE_RESOLVERS:
+            # `${oc.decode:${oc.env:FP8,False}}` repeats across configs: its value needs no config data
+            key = (expression, tuple(sorted(self._env.items())))
+            if key not in _PURE_RESULTS:
+                if len(_PURE_RESULTS) > 10_000:
+                    _PURE_RESULTS.clear()
+                _PURE_RESULTS[key] = self._resolve_with_omegaconf(dotted, expression)
+            return _PURE_RESULTS[key]
         return self._resolve_with_omegaconf(dotted, expression)
 
     def _plain_reference(self, expression: str, depth: int) -> Any:
