@@ -41,9 +41,11 @@ def _choice(value: str, choices: tuple[str, ...], option: str) -> str:
     return value
 
 
-def _output_path(out_dir: Path, relative: str) -> Path:
+def _output_path(out_dir: Path, relative: str, target: str = "nemo2") -> Path:
+    from migrate.convert import OUTPUT_SUFFIX
+
     stem = relative.rsplit(".", 1)[0] if relative.endswith((".yaml", ".yml")) else relative
-    return out_dir / (stem + ".py")
+    return out_dir / (stem + OUTPUT_SUFFIX[target])
 
 
 @app.command()
@@ -62,6 +64,7 @@ def convert(
     show_diff: bool = typer.Option(False, "--diff", help="Print a unified diff of every file that would change; write nothing; exit 1 if any would."),
     check: bool = typer.Option(False, "--check", help="Write nothing; list the files that would change on stderr; exit 1 if any would."),
     trainer_line: Optional[int] = typer.Option(None, "--trainer-line", metavar="LINE", min=1, help="With --into: the trainer (or plugin) call on this line is the one to edit."),
+    target: str = typer.Option("nemo2", "--target", help="What to write: nemo2 (nl.MegatronMixedPrecision module), bridge (Megatron Bridge MixedPrecisionConfig module) or automodel (NeMo AutoModel YAML blocks)."),
 ) -> None:
     """Convert NeMo 1.0 YAML configs into NeMo 2.0 `nl.MegatronMixedPrecision` modules, or into existing scripts."""
     from migrate.convert import ConvertOptions, convert_config, convert_path, load_config
@@ -73,6 +76,9 @@ def convert(
 
     _choice(target_nemo, TARGETS, "--target-nemo")
     _choice(nemo1_version, NEMO1_VERSIONS, "--nemo1-version")
+    _choice(target, ("nemo2", "bridge", "automodel"), "--target")
+    if into and target == "bridge":
+        raise typer.BadParameter("--into rewrites NeMo 2.0 scripts (--target nemo2) or AutoModel YAML recipes (--target automodel)", param_hint="--into")
     if output is not None and out_dir is not None:
         raise typer.BadParameter("use either -o/--output or --out-dir", param_hint="-o")
     try:
@@ -80,7 +86,7 @@ def convert(
         env = parse_env(env_values)
     except OverrideSyntaxError as error:
         raise typer.BadParameter(str(error)) from None
-    options = ConvertOptions(overrides=overrides, env=env, nemo1_version=nemo1_version, target_nemo=target_nemo)
+    options = ConvertOptions(overrides=overrides, env=env, nemo1_version=nemo1_version, target_nemo=target_nemo, target=target)
     if show_diff and check:
         raise typer.BadParameter("use either --diff or --check", param_hint="--diff")
     outputs = Outputs("diff" if show_diff else "check" if check else "write")
@@ -122,7 +128,7 @@ def convert(
         if not quiet:
             print_findings(result.path, result.findings, verbose)
         if out_dir is not None:
-            outputs.offer(_output_path(out_dir, item.relative), result.output)
+            outputs.offer(_output_path(out_dir, item.relative, target), result.output)
         elif output is not None:
             outputs.offer(output, result.output)
         else:

@@ -17,12 +17,17 @@ from migrate.legacy.yamlsource import parse_yaml, read_yaml_file
 from migrate.spec import Finding, PrecisionSpec
 
 
+TARGETS = ("nemo2", "bridge", "automodel")
+OUTPUT_SUFFIX = {"nemo2": ".py", "bridge": ".py", "automodel": ".yaml"}
+
+
 @dataclass(frozen=True)
 class ConvertOptions:
     overrides: tuple[Override, ...] = ()
     env: dict[str, str] = field(default_factory=dict)
     nemo1_version: str = "1.23"
     target_nemo: str = "2.5"
+    target: str = "nemo2"  # "nemo2" | "bridge" | "automodel"
 
 
 @dataclass(frozen=True)
@@ -52,16 +57,29 @@ def spec_for(config: LegacyConfig, options: ConvertOptions) -> PrecisionSpec | S
     return build_spec(config, layout, nemo1_profile(options.nemo1_version))
 
 
+def render_target(spec: PrecisionSpec, options: ConvertOptions) -> tuple[str, tuple[Finding, ...]]:
+    """The output text for the chosen target and the findings to report with it."""
+    if options.target == "bridge":
+        from migrate.emit.bridge_module import render_bridge
+
+        return render_bridge(spec)
+    if options.target == "automodel":
+        from migrate.emit.automodel_yaml import render_automodel
+
+        return render_automodel(spec)
+    plan = plan_nemo2(spec, options.target_nemo)
+    return render_nemo2_module(spec, plan), plan.findings
+
+
 def convert_config(config: LegacyConfig, options: ConvertOptions) -> ConvertResult:
     try:
         spec = spec_for(config, options)
         if isinstance(spec, Skip):
             return ConvertResult(config.path, "skipped", message=spec.reason)
-        plan = plan_nemo2(spec, options.target_nemo)
-        output = render_nemo2_module(spec, plan)
+        output, findings = render_target(spec, options)
     except InputError as error:
         return ConvertResult(config.path, "failed", message=str(error))
-    return ConvertResult(config.path, "converted", output=output, findings=plan.findings, spec=spec)
+    return ConvertResult(config.path, "converted", output=output, findings=findings, spec=spec)
 
 
 def convert_path(path: str, options: ConvertOptions) -> ConvertResult:

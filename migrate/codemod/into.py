@@ -1,17 +1,37 @@
-"""`nemo-migrate convert OLD.yaml --into train.py`: one legacy config, rewritten into existing scripts."""
+"""`nemo-migrate convert OLD.yaml --into train.py`: one legacy config, rewritten into existing files.
+
+NeMo 2.0 scripts get their precision plugin rewritten (libcst); with `--target automodel` the
+files are AutoModel YAML recipes whose precision blocks are merged (ruamel.yaml, comments kept).
+"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from migrate.codemod.rewrite import rewrite_script
+from migrate.codemod.rewrite import Rewrite, rewrite_script
 from migrate.convert import ConvertOptions, load_config, spec_for
 from migrate.emit.nemo2_plan import plan_nemo2
 from migrate.errors import InputError, Location
 from migrate.legacy.layout import Skip
 from migrate.preview import Outputs
 from migrate.report import print_findings
+from migrate.spec import Finding, PrecisionSpec
+
+Rewriter = Callable[[str, str, "int | None"], Rewrite]
+
+
+def _rewriter(spec: PrecisionSpec, options: ConvertOptions) -> tuple[tuple[Finding, ...], Rewriter]:
+    """The findings of the migration and the function that rewrites one existing file's text."""
+    if options.target == "automodel":
+        from migrate.emit.automodel_plan import plan_automodel
+        from migrate.emit.automodel_yaml import merge_into
+
+        automodel = plan_automodel(spec)
+        return automodel.findings, lambda text, path, _line: Rewrite(merge_into(text, automodel.entries, path), ())
+    plan = plan_nemo2(spec, options.target_nemo)
+    return plan.findings, lambda text, path, line: rewrite_script(text, path, plan, line)
 
 
 @dataclass
@@ -40,7 +60,7 @@ def read_script(path: str) -> str:
     except FileNotFoundError:
         raise InputError(Location(path), "no such file") from None
     except IsADirectoryError:
-        raise InputError(Location(path), "is a directory, not a Python file") from None
+        raise InputError(Location(path), "is a directory, not a file") from None
     except UnicodeDecodeError as error:
         raise InputError(Location(path), f"not UTF-8 text ({error.reason} at byte {error.start})") from None
 
@@ -63,17 +83,17 @@ def convert_into(
             if not quiet:
                 print(f"{config.path}: skipped: {spec.reason}; no script was changed", file=sys.stderr)
             return run
-        plan = plan_nemo2(spec, options.target_nemo)
+        findings, rewrite = _rewriter(spec, options)
     except InputError as error:
         print(str(error), file=sys.stderr)
         run.failed += 1
         return run
     if not quiet:
-        print_findings(config.path, plan.findings, verbose)
+        print_findings(config.path, findings, verbose)
     for script in scripts:
         try:
             before = read_script(script)
-            result = rewrite_script(before, script, plan, trainer_line)
+            result = rewrite(before, script, trainer_line)
         except InputError as error:
             print(str(error), file=sys.stderr)
             run.failed += 1
