@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from migrate.emit.bridge_plan import number, retarget
+from migrate.emit.bridge_plan import retarget
+from migrate.emit.dropped import dropped_settings, number
 from migrate.legacy.origin import Origin
-from migrate.legacy.versions import nemo1_profile
 from migrate.spec import Finding, PrecisionSpec
 
 AUTOMODEL_VERSION = "0.7"
@@ -249,28 +249,22 @@ class _Planner:
                 f"the legacy run {what}: set the same in the AutoModel recipe (not part of these blocks)",
                 clip.origin,
             )
-        if s.fp16_lm_cross_entropy.value and s.code_path.value == "legacy":
-            self.warn(
-                "fp16-lm-cross-entropy",
+        messages = {
+            "fp16-lm-cross-entropy": (
+                "warning",
                 "fp16_lm_cross_entropy: True computed the LM loss in half precision; AutoModel has no such setting. "
                 "Dropped.",
-                s.fp16_lm_cross_entropy.origin,
-            )
-        chunk = s.grad_allreduce_chunk_size_mb
-        distributed = s.optimizer.value in nemo1_profile(s.nemo1_version).distributed_optimizers
-        if chunk is not None and s.amp_mode.value == "O2" and not distributed:
-            self.note(
-                "grad-allreduce-chunk",
-                f"grad_allreduce_chunk_size_mb: {chunk.value} (communication bucketing) has no AutoModel precision "
-                "setting. Dropped.",
-                chunk.origin,
-            )
-        if s.fsdp.value:
-            self.note(
-                "fsdp",
-                "fsdp: True: AutoModel shards with FSDP2 by default (distributed.strategy: fsdp2)",
-                s.fsdp.origin,
-            )
+            ),
+            "grad-allreduce-chunk": (
+                "info",
+                "grad_allreduce_chunk_size_mb: {value} (communication bucketing) has no AutoModel precision setting. "
+                "Dropped.",
+            ),
+            "fsdp": ("info", "fsdp: True: AutoModel shards with FSDP2 by default (distributed.strategy: fsdp2)"),
+        }
+        for item in dropped_settings(s):
+            severity, message = messages[item.code]
+            self.findings.append(Finding(item.code, severity, message.format(value=item.value), item.origin))
 
 
 def plan_automodel(spec: PrecisionSpec) -> AutomodelPlan:

@@ -14,9 +14,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from migrate.emit import bridge_snapshot as snapshot
+from migrate.emit.dropped import clipping_changes, dropped_settings, number
 from migrate.emit.nemo2_plan import Argument, Dtype
 from migrate.legacy.origin import Origin
-from migrate.legacy.versions import nemo1_profile
 from migrate.spec import Finding, PrecisionSpec
 
 _ALLOWED_STRINGS = {
@@ -228,7 +228,7 @@ class _Planner:
 
     def _clipping(self) -> None:
         clip = self.spec.gradient_clip_val
-        if clip.value == 1.0 or self.spec.optimizer.value is None:
+        if not clipping_changes(self.spec):
             return
         self.optimizer.append(Argument("clip_grad", float(clip.value), clip.origin))
         what = (
@@ -244,39 +244,18 @@ class _Planner:
         )
 
     def _dropped_keys(self) -> None:
-        s = self.spec
-        if s.fp16_lm_cross_entropy.value and s.code_path.value == "legacy":
-            self.warn(
-                "fp16-lm-cross-entropy",
-                "fp16_lm_cross_entropy: True computed the LM loss in half precision on the legacy path; it is not a "
-                "MixedPrecisionConfig field and Megatron-core computes the loss in fp32 unless the model provider "
-                "says otherwise. Dropped.",
-                s.fp16_lm_cross_entropy.origin,
-            )
-        chunk = s.grad_allreduce_chunk_size_mb
-        distributed = s.optimizer.value in nemo1_profile(s.nemo1_version).distributed_optimizers
-        if chunk is not None and s.amp_mode.value == "O2" and not distributed:
-            self.findings.append(
-                Finding(
-                    "grad-allreduce-chunk",
-                    "warning" if chunk.value != 125 else "info",
-                    f"grad_allreduce_chunk_size_mb: {chunk.value} has no MixedPrecisionConfig field; the closest knob "
-                    "is DistributedDataParallelConfig.bucket_size (in parameters, not MB). Dropped.",
-                    chunk.origin,
-                )
-            )
-        if s.fsdp.value:
-            self.warn(
-                "fsdp",
-                "fsdp: True (PyTorch FSDP in NeMo 1.0) is a distributed setting in Megatron Bridge (e.g. "
-                "use_megatron_fsdp), not part of MixedPrecisionConfig. Configure it there.",
-                s.fsdp.origin,
-            )
-
-
-def number(value: float) -> int | float:
-    """4294967296.0 -> 4294967296: whole numbers are written without a fraction."""
-    return int(value) if float(value).is_integer() else value
+        messages = {
+            "fp16-lm-cross-entropy": "fp16_lm_cross_entropy: True computed the LM loss in half precision on the legacy "
+            "path; it is not a MixedPrecisionConfig field and Megatron-core computes the loss in fp32 unless the "
+            "model provider says otherwise. Dropped.",
+            "grad-allreduce-chunk": "grad_allreduce_chunk_size_mb: {value} has no MixedPrecisionConfig field; the "
+            "closest knob is DistributedDataParallelConfig.bucket_size (in parameters, not MB). Dropped.",
+            "fsdp": "fsdp: True (PyTorch FSDP in NeMo 1.0) is a distributed setting in Megatron Bridge (e.g. "
+            "use_megatron_fsdp), not part of MixedPrecisionConfig. Configure it there.",
+        }
+        for item in dropped_settings(self.spec):
+            severity = "info" if item.code == "grad-allreduce-chunk" and item.value == 125 else "warning"
+            self.findings.append(Finding(item.code, severity, messages[item.code].format(value=item.value), item.origin))
 
 
 def plan_bridge(spec: PrecisionSpec) -> BridgePlan:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from migrate.emit.dropped import clipping_changes, dropped_settings, number
 from migrate.emit.signatures import SIGNATURES, fp8_weights_argument
 from migrate.errors import InputError, Location
 from migrate.legacy.origin import Origin
 from migrate.legacy.semantics import AMAX_ALGOS, FP8_RECIPES
-from migrate.legacy.versions import nemo1_profile
 from migrate.spec import Finding, PrecisionSpec, Setting
 
 
@@ -175,7 +175,7 @@ class _Planner:
         if compute == "fp16":
             if loss.enabled.value:
                 self.add(
-                    "fp16_initial_loss_scale", _number(loss.initial_scale.value), loss.initial_scale.origin
+                    "fp16_initial_loss_scale", number(loss.initial_scale.value), loss.initial_scale.origin
                 )
                 self.add("fp16_loss_scale_window", loss.growth_interval.value, loss.growth_interval.origin)
                 self.add("fp16_hysteresis", loss.hysteresis.value, loss.hysteresis.origin)
@@ -214,10 +214,7 @@ class _Planner:
 
     def _clipping(self) -> None:
         clip = self.spec.gradient_clip_val
-        if clip.value == 1.0:
-            return
-        if self.spec.optimizer.value is None:
-            # No optimizer section: an inference/eval/conversion config, where clipping never runs.
+        if not clipping_changes(self.spec):
             return
         self.optimizer.append(Argument("clip_grad", float(clip.value), clip.origin))
         if clip.value == 0.0:
@@ -237,38 +234,19 @@ class _Planner:
             )
 
     def _dropped_keys(self) -> None:
-        s = self.spec
-        if s.fp16_lm_cross_entropy.value and s.code_path.value == "legacy":
-            self.warn(
-                "fp16-lm-cross-entropy",
-                "fp16_lm_cross_entropy: True computed the LM loss in half precision on the legacy path; Megatron-core "
-                "(NeMo 2.0) always computes it in fp32. Dropped.",
-                s.fp16_lm_cross_entropy.origin,
-            )
-        chunk = s.grad_allreduce_chunk_size_mb
-        distributed = s.optimizer.value in nemo1_profile(s.nemo1_version).distributed_optimizers
-        if chunk is not None and s.amp_mode.value == "O2" and not distributed:
-            # Communication bucketing only: numerics are unaffected, so a default value is a note.
-            self.findings.append(
-                Finding(
-                    "grad-allreduce-chunk",
-                    "warning" if chunk.value != 125 else "info",
-                    f"grad_allreduce_chunk_size_mb: {chunk.value} has no NeMo 2.0 argument; the closest knob is "
-                    "DistributedDataParallelConfig.bucket_size (in parameters, not MB). Dropped.",
-                    chunk.origin,
-                )
-            )
-        if s.fsdp.value:
-            self.warn(
-                "fsdp",
-                "fsdp: True (PyTorch FSDP in NeMo 1.0) is a strategy setting in NeMo 2.0 (nl.MegatronStrategy); "
-                "it is not part of the precision plugin. Configure it there.",
-                s.fsdp.origin,
-            )
-
-
-def _number(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else value
+        messages = {
+            "fp16-lm-cross-entropy": "fp16_lm_cross_entropy: True computed the LM loss in half precision on the legacy "
+            "path; Megatron-core (NeMo 2.0) always computes it in fp32. Dropped.",
+            "grad-allreduce-chunk": "grad_allreduce_chunk_size_mb: {value} has no NeMo 2.0 argument; the closest knob "
+            "is DistributedDataParallelConfig.bucket_size (in parameters, not MB). Dropped.",
+            "fsdp": "fsdp: True (PyTorch FSDP in NeMo 1.0) is a strategy setting in NeMo 2.0 (nl.MegatronStrategy); "
+            "it is not part of the precision plugin. Configure it there.",
+        }
+        for item in dropped_settings(self.spec):
+            # bucketing only changes communication, so the default chunk size is a note
+            severity = "info" if item.code == "grad-allreduce-chunk" and item.value == 125 else "warning"
+            message = messages[item.code].format(value=item.value)
+            self.findings.append(Finding(item.code, severity, message, item.origin))
 
 
 def plan_nemo2(spec: PrecisionSpec, target: str) -> Plan:

@@ -1,0 +1,48 @@
+"""Legacy settings no target's precision settings can hold, decided once for every emitter.
+
+Each target words its own finding; *whether* a setting is dropped is a NeMo 1.0 fact (semantics
+notes section 5, rows 14-16) and lives here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from migrate.legacy.origin import Origin
+from migrate.legacy.versions import nemo1_profile
+from migrate.spec import PrecisionSpec
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """code: "fp16-lm-cross-entropy" | "grad-allreduce-chunk" | "fsdp"; value: the legacy value."""
+
+    code: str
+    value: Any
+    origin: Origin
+
+
+def dropped_settings(spec: PrecisionSpec) -> tuple[Dropped, ...]:
+    dropped = []
+    if spec.fp16_lm_cross_entropy.value and spec.code_path.value == "legacy":
+        # honoured only on the legacy path; Megatron-core computes the loss in fp32
+        dropped.append(Dropped("fp16-lm-cross-entropy", True, spec.fp16_lm_cross_entropy.origin))
+    chunk = spec.grad_allreduce_chunk_size_mb
+    distributed = spec.optimizer.value in nemo1_profile(spec.nemo1_version).distributed_optimizers
+    if chunk is not None and spec.amp_mode.value == "O2" and not distributed:
+        # read by MainParamsOptimizerWrapper only (O2 without distributed Adam)
+        dropped.append(Dropped("grad-allreduce-chunk", chunk.value, chunk.origin))
+    if spec.fsdp.value:
+        dropped.append(Dropped("fsdp", True, spec.fsdp.origin))
+    return tuple(dropped)
+
+
+def clipping_changes(spec: PrecisionSpec) -> bool:
+    """Megatron-core's OptimizerConfig clips at 1.0; a training config that did otherwise must say so."""
+    return spec.gradient_clip_val.value != 1.0 and spec.optimizer.value is not None
+
+
+def number(value: float) -> int | float:
+    """4294967296.0 -> 4294967296: whole numbers are written without a fraction."""
+    return int(value) if float(value).is_integer() else value
