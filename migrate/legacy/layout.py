@@ -61,22 +61,23 @@ class Skip:
     reason: str
 
 
-def _targets(node: Any) -> Iterator[str]:
+def targets(node: Any) -> Iterator[str]:
+    """Every `_target_` string in a config (Hydra/NeMo-Run class paths)."""
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "_target_" and isinstance(value, str):
                 yield value
             else:
-                yield from _targets(value)
+                yield from targets(value)
     elif isinstance(node, list):
         for item in node:
-            yield from _targets(item)
+            yield from targets(item)
 
 
 def detect_layout(config: LegacyConfig) -> Layout | Skip:
     if not isinstance(config.data, dict):
         return Skip("not a mapping at the top level; not a NeMo 1.0 config")
-    for target in _targets(config.data):
+    for target in targets(config.data):
         if "MegatronMixedPrecision" in target or target.startswith("nemo.lightning"):
             return Skip(f"already NeMo 2.0 (_target_: {target})")
         if target.startswith("nemo_automodel"):

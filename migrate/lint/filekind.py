@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from migrate.legacy.layout import targets
+
 PYTHON_SUFFIXES = (".py", ".pyi")
 YAML_SUFFIXES = (".yaml", ".yml")
 _PYTHON_LINE = re.compile(r"^(?:from\s+[\w.]+\s+import\s|import\s+[\w.]+|def\s+\w+\s*\(|class\s+\w+[:(])", re.MULTILINE)
@@ -20,23 +22,11 @@ def is_python(path: str, text: str) -> bool:
     return text.startswith("#!") and "python" in text.split("\n", 1)[0] or bool(_PYTHON_LINE.search(text))
 
 
-def _targets(node: Any):
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "_target_" and isinstance(value, str):
-                yield value
-            else:
-                yield from _targets(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _targets(item)
-
-
 def is_automodel(data: Any) -> bool:
     """An AutoModel recipe: a nemo_automodel `_target_`, or AutoModel's own top-level sections."""
     if not isinstance(data, dict):
         return False
-    if any(target.startswith("nemo_automodel") for target in _targets(data)):
+    if any(target.startswith("nemo_automodel") for target in targets(data)):
         return True
     fp8 = data.get("fp8")
     return "step_scheduler" in data or (isinstance(fp8, dict) and "enabled" in fp8)
