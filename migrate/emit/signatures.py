@@ -8,6 +8,12 @@ never emitted for that version.
 from __future__ import annotations
 
 REQUIRED = object()
+# Modules whose attribute `MegatronMixedPrecision` is NeMo 2.0's plugin class.
+PLUGIN_MODULES = (
+    "nemo.lightning",
+    "nemo.lightning.pytorch.plugins",
+    "nemo.lightning.pytorch.plugins.mixed_precision",
+)
 
 _V2_0 = {
     "precision": REQUIRED,

@@ -5,13 +5,9 @@ Kept free of libcst so that importing the rules never imports it.
 
 from __future__ import annotations
 
-from migrate.emit.signatures import SIGNATURES
+from migrate.emit.bridge_snapshot import FIELDS as BRIDGE_SNAPSHOT_FIELDS
+from migrate.emit.signatures import PLUGIN_MODULES, SIGNATURES
 
-PLUGIN_MODULES = (
-    "nemo.lightning",
-    "nemo.lightning.pytorch.plugins",
-    "nemo.lightning.pytorch.plugins.mixed_precision",
-)
 BRIDGE_MODULES = (
     "megatron.bridge.training.mixed_precision",
     "megatron.bridge.training.config",
@@ -29,15 +25,8 @@ TRIGGER_WORDS = tuple(TARGETS)
 
 # MegatronMixedPrecision keywords over the NeMo 2.x releases (fp4/fp4_recipe: 2025-09, after 2.5).
 PLUGIN_KEYWORDS = frozenset().union(*(set(s) for s in SIGNATURES.values())) | {"fp4", "fp4_recipe"}
-# Megatron Bridge MixedPrecisionConfig dataclass fields (v0.6).
-BRIDGE_FIELDS = frozenset({
-    "fp32", "fp16", "bf16", "params_dtype", "pipeline_dtype", "autocast_dtype", "autocast_enabled",
-    "grad_reduce_in_fp32", "fp8", "fp8_recipe", "first_last_layers_bf16", "fp8_margin", "fp8_amax_history_len",
-    "fp8_amax_compute_algo", "fp8_wgrad", "fp8_dot_product_attention", "fp8_multi_head_attention", "fp8_param",
-    "fp8_param_gather", "fp4", "fp4_recipe", "fp4_param", "fp4_param_gather", "loss_scale", "initial_loss_scale",
-    "min_loss_scale", "loss_scale_window", "hysteresis", "num_layers_at_start_in_bf16",
-    "num_layers_at_end_in_bf16", "reuse_grad_buf_for_mxfp8_param_ag",
-})
+# Megatron Bridge MixedPrecisionConfig dataclass fields (the v0.6 snapshot the emitter uses).
+BRIDGE_FIELDS = frozenset(BRIDGE_SNAPSHOT_FIELDS)
 KEYWORDS = {"MegatronMixedPrecision": PLUGIN_KEYWORDS, "MixedPrecisionConfig": BRIDGE_FIELDS}
 # NeMo 1.0 YAML names people carry over, and what to write instead (per class).
 _FP8_FORMAT = {"fp8_hybrid": "use fp8='hybrid'", "fp8_e4m3": "use fp8='e4m3'"}

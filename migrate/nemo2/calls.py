@@ -15,14 +15,9 @@ from typing import Any
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from migrate.emit.signatures import PLUGIN_MODULES  # re-exported: callers import it from here
 from migrate.errors import InputError, Location
 
-# Modules whose attribute `MegatronMixedPrecision` is NeMo 2.0's plugin class.
-PLUGIN_MODULES = (
-    "nemo.lightning",
-    "nemo.lightning.pytorch.plugins",
-    "nemo.lightning.pytorch.plugins.mixed_precision",
-)
 RUN_CONFIG_NAMES = ("Config", "Partial")
 
 
