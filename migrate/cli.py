@@ -254,7 +254,8 @@ def rule(
 @app.command()
 def verify(
     yaml_path: str = typer.Argument(..., metavar="OLD.yaml", help="The NeMo 1.0 YAML config (the legacy side)."),
-    generated: Optional[str] = typer.Option(None, "--generated", metavar="NEW.py", help="Module written by `convert` (default: convert OLD.yaml now)."),
+    generated: Optional[str] = typer.Option(None, "--generated", metavar="NEW.py", help="Module (AutoModel: YAML) written by `convert --target` (default: convert OLD.yaml now)."),
+    target: str = typer.Option("nemo2", "--target", help="Migrated side: nemo2 (MegatronMixedPrecision), bridge (Megatron Bridge MixedPrecisionConfig or recipe name, bitwise), automodel (AutoModel YAML; torchao FP8, approximate)."),
     script: Optional[str] = typer.Option(None, "--script", metavar="train.py", help="A hand-migrated NeMo 2.0 script holding one MegatronMixedPrecision(...) call."),
     steps: int = typer.Option(10, "--steps", min=1, max=1000, help="Training steps of the numeric check (delayed scaling needs several)."),
     json_out: Optional[str] = typer.Option(None, "--json", metavar="OUT", help="Write every figure as JSON."),
@@ -275,6 +276,7 @@ def verify(
 
     _choice(target_nemo, TARGETS, "--target-nemo")
     _choice(nemo1_version, NEMO1_VERSIONS, "--nemo1-version")
+    _choice(target, ("nemo2", "bridge", "automodel"), "--target")
     if generated is not None and script is not None:
         raise typer.BadParameter("use either --generated or --script", param_hint="--generated")
     if no_numeric and (require_gpu or benchmark):
@@ -284,7 +286,7 @@ def verify(
         env = parse_env(env_values)
     except OverrideSyntaxError as error:
         raise typer.BadParameter(str(error)) from None
-    options = ConvertOptions(overrides=overrides, env=env, nemo1_version=nemo1_version, target_nemo=target_nemo)
+    options = ConvertOptions(overrides=overrides, env=env, nemo1_version=nemo1_version, target_nemo=target_nemo, target=target)
     request = VerifyRequest(
         yaml_path, options, generated or script, steps, not no_numeric, require_gpu, benchmark, strict, json_out, plot_out
     )

@@ -4,4 +4,8 @@ A structural check (CPU) compares every effective precision setting of the NeMo 
 what the NeMo 2.0 plugin call would do; a numeric check (GPU with Transformer Engine) trains a
 small model under both recipes and requires bitwise-equal results. torch and Transformer Engine
 are imported lazily, only by the numeric parts.
+
+`--target bridge` reads a Megatron Bridge module instead (same rows, same bitwise check);
+`--target automodel` reads AutoModel YAML, whose torchao FP8 can only be compared approximately
+(`approximate`, `torchao_numeric`).
 """

@@ -1,7 +1,8 @@
 """The `verify` command's flow and exit status, kept out of cli.py so the CLI block stays small.
 
-Exit status: 0 equivalent, 1 not equivalent, 2 bad input, 3 numeric check required
-(--require-gpu) but no CUDA device / Transformer Engine here.
+Exit status: 0 equivalent (AutoModel: within the approximate tolerance), 1 not equivalent (or outside
+it), 2 bad input, 3 numeric check required (--require-gpu) but no CUDA device / Transformer Engine
+(AutoModel: or torchao) here.
 """
 
 from __future__ import annotations
@@ -57,17 +58,24 @@ def run_verify(request: VerifyRequest, console) -> int:
             os.environ.setdefault("NVTE_TORCH_COMPILE", "1")
         mark = time.perf_counter()
         reason = numeric.unavailable_reason()
+        if reason is None and result.approximate:
+            from migrate.verify import torchao_numeric
+
+            reason = torchao_numeric.unavailable_reason()
         result.timings["import torch+TE"] = time.perf_counter() - mark
         machine_missing = reason is not None
         reason = reason or numeric_runnable(result) or numeric.recipe_unsupported(result.legacy_run, result.migrated_run)
         if reason is None:
             mark = time.perf_counter()
             try:
-                result.numeric = numeric.run_numeric(result.legacy_run, result.migrated_run, request.steps)
+                if result.approximate:
+                    result.numeric = torchao_numeric.run_approximate(result.legacy_run, result.torchao_recipe, request.steps)
+                else:
+                    result.numeric = numeric.run_numeric(result.legacy_run, result.migrated_run, request.steps)
             except RuntimeError as error:  # CUDA / TE failures (out of memory, unsupported kernel, ...)
                 reason, machine_missing = f"it failed on this machine: {type(error).__name__}: {error}", True
             result.timings["numeric"] = time.perf_counter() - mark
-        if reason is None and request.benchmark:
+        if reason is None and request.benchmark and not result.approximate:
             from migrate.verify.benchmark import run_benchmark
 
             mark = time.perf_counter()
@@ -93,6 +101,8 @@ def run_verify(request: VerifyRequest, console) -> int:
     if request.plot_path:
         if result.numeric is None:
             print(f"{request.plot_path}: not written: the plot needs the numeric check, which did not run", file=sys.stderr)
+        elif result.approximate:
+            print(f"{request.plot_path}: not written: the approximate check has no plot (see --json)", file=sys.stderr)
         else:
             try:
                 write_plot(result, request.plot_path)

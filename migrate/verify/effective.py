@@ -41,6 +41,7 @@ ROWS: tuple[Row, ...] = (
     Row("params_dtype", "params_dtype (init)", "dtype"),
     Row("pipeline_dtype", "pipeline dtype", "dtype"),
     Row("grad_reduce_dtype", "grad-reduce dtype", "dtype"),
+    Row("fp4_format", "FP4 format (NVFP4)", "dtype"),  # set only by targets that can train FP4
     Row("fp8_format", "FP8 format", "fp8"),
     Row("recipe_class", "TE recipe class", "fp8"),
     Row("margin", "margin", "delayed"),

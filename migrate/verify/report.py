@@ -10,7 +10,8 @@ from migrate.verify.check import VerifyResult
 from migrate.verify.structural import DIFFERS, EQUAL, LIMITATION
 from migrate.verify.traces import MAX_RELATIVE_ERROR, MIN_COSINE
 
-_STATUS_STYLE = {EQUAL: "green", DIFFERS: "bold red", LIMITATION: "yellow"}
+_STATUS_STYLE = {EQUAL: "green", DIFFERS: "bold red", LIMITATION: "yellow", "approximate": "cyan"}
+_TARGET_LABEL = {"nemo2": "NeMo 2.x", "bridge": "Bridge", "automodel": "AutoModel"}
 
 
 def _show(value: Any) -> str:
@@ -37,7 +38,8 @@ def to_json(result: VerifyResult, exit_status: int) -> dict[str, Any]:
     document: dict[str, Any] = {
         "yaml": result.yaml_path,
         "python": result.python_path,
-        "verdict": "equivalent" if result.equivalent else "not equivalent",
+        "target": result.target,
+        "verdict": _verdict_word(result),
         "exit_status": exit_status,
         "strict": result.strict,
         "structural": {
@@ -46,11 +48,25 @@ def to_json(result: VerifyResult, exit_status: int) -> dict[str, Any]:
             "rows": [vars(row).copy() for row in s.rows],
         },
         "runs": {"legacy": result.legacy_run.to_json(), "migrated": result.migrated_run.to_json()},
-        "numeric": _numeric_json(result),
+        "numeric": _approximate_json(result) if result.approximate else _numeric_json(result),
         "benchmark": _bench_json(result.benchmark),
         "timings_s": result.timings,
     }
     return _json_safe(document)
+
+
+def _verdict_word(result: VerifyResult) -> str:
+    if not result.approximate:
+        return "equivalent" if result.equivalent else "not equivalent"
+    if result.numeric is None:
+        return "approximate (structural only)" if result.equivalent else "not equivalent"
+    return "within tolerance" if result.equivalent else "outside tolerance"
+
+
+def _approximate_json(result: VerifyResult) -> dict[str, Any]:
+    from migrate.verify.approximate_report import approximate_json
+
+    return approximate_json(result)
 
 
 def _numeric_json(result: VerifyResult) -> dict[str, Any]:
@@ -116,7 +132,7 @@ def print_report(result: VerifyResult, console) -> None:
 
     s = result.structural
     table = Table(title=escape(f"Structural check: {result.yaml_path} -> {result.python_path}"))
-    for column in ("setting", "NeMo 1.0", "NeMo 2.x", "status"):
+    for column in ("setting", "NeMo 1.0", _TARGET_LABEL.get(result.target, "NeMo 2.x"), "status"):
         table.add_column(column, no_wrap=column != "setting")
     table.add_column("why", overflow="fold", ratio=1)
     for row in s.rows:
@@ -131,6 +147,15 @@ def print_report(result: VerifyResult, console) -> None:
         console.print(f"[bold red]migrated plugin error:[/] {escape(error)}")
     if s.limitations:
         console.print(f"[yellow]{len(s.limitations)} known NeMo 2.0 limitation(s): reported, not counted" + (" (--strict counts them)" if not result.strict else " (counted: --strict)") + "[/]")
+    if result.approximate:
+        from migrate.verify.approximate_report import print_approximate, verdict
+
+        if result.numeric is None:
+            console.print(f"[yellow]Only the structural check ran: the approximate numeric check was skipped ({escape(str(result.numeric_skipped))}).[/]")
+        else:
+            print_approximate(result, console)
+        console.print(verdict(result))
+        return
     _print_numeric(result, console, escape)
     _print_bench(result.benchmark, console)
     verdict = "[bold green]EQUIVALENT[/]" if result.equivalent else "[bold red]NOT EQUIVALENT[/]"
