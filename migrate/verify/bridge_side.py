@@ -19,7 +19,8 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from migrate.errors import InputError, Location
 from migrate.nemo2.calls import CallSite, NotLiteral, find_calls, parse_python
 from migrate.verify.bridge_recipes import BRIDGE_VERSION, DEFAULTS, FIELD_NAMES, RECIPES, resolve_recipe
-from migrate.verify.effective import RECIPE_CLASSES, TE_FORMATS, Effective, Entry
+from migrate.verify.effective import Effective, Entry
+from migrate.verify.mcore_recipe import fp8_format, recipe_rows
 
 MP_MODULES = ("megatron.bridge.training.mixed_precision",)
 _TORCH_DTYPES = {
@@ -226,33 +227,19 @@ class _Semantics:
             if self.arg("fp8_param"):
                 self.errors.append("fp8_param (from fp8_param_gather) without fp8: Megatron-core TransformerConfig raises")
             return
-        if fmt not in TE_FORMATS:
-            self.errors.append(f"fp8={fmt!r}: Megatron-core get_fp8_recipe raises 'E4M3 and HYBRID are the only supported FP8 formats.'")
-            self.set("fp8_format", fmt, self.why("fp8"))
+        if not fp8_format(self, fmt):
             return
-        self.set("fp8_format", fmt, self.why("fp8"))
         selector = self.arg("fp8_recipe")
         selector_why = self.why("fp8_recipe") + " (copied over Megatron-core's default 'delayed')"
-        if selector not in RECIPE_CLASSES:
-            reason = "needs fp8_quantizer_factory, which MixedPrecisionConfig cannot set" if selector == "custom" else "not a supported FP8 recipe"
-            self.errors.append(f"fp8_recipe={selector!r}: Megatron-core raises ({reason})")
-            self.set("recipe_class", selector, selector_why)
+        unsupported = (
+            "needs fp8_quantizer_factory, which MixedPrecisionConfig cannot set"
+            if selector == "custom"
+            else "not a supported FP8 recipe"
+        )
+        recipe = recipe_rows(self, selector, selector_why, unsupported)
+        if recipe is None:
             return
-        recipe = RECIPE_CLASSES[selector]
-        self.set("recipe_class", recipe, selector_why)
         delayed = recipe == "DelayedScaling"
-        not_arg = f"{recipe} takes no such argument"
-        for key, name in (("margin", "fp8_margin"), ("amax_history_len", "fp8_amax_history_len"),
-                          ("amax_compute_algo", "fp8_amax_compute_algo"), ("fp8_mha", "fp8_multi_head_attention")):
-            self.set(key, self.arg(name) if delayed else None, self.why(name) if delayed else not_arg)
-        if delayed and self.arg("fp8_amax_compute_algo") not in ("max", "most_recent"):
-            self.errors.append(f"fp8_amax_compute_algo={self.arg('fp8_amax_compute_algo')!r}: DelayedScaling rejects it")
-        self.set("reduce_amax", True if delayed else None,
-                 "Megatron-core never passes reduce_amax: TE default True" if delayed else not_arg)
-        dpa_used = recipe != "Float8BlockScaling"
-        self.set("fp8_dpa", self.arg("fp8_dot_product_attention") if dpa_used else None,
-                 self.why("fp8_dot_product_attention") if dpa_used else not_arg)
-        self.set("fp8_wgrad", self.arg("fp8_wgrad"), self.why("fp8_wgrad") + " (override_linear_precision; ignored by TE >= 2.0)")
         self.set("fp8_params", bool(self.arg("fp8_param")), self.why("fp8_param"))
         if selector == "mxfp8" and self.arg("fp8_param_gather") and not self.arg("reuse_grad_buf_for_mxfp8_param_ag"):
             self.errors.append("mxfp8 with fp8_param_gather needs reuse_grad_buf_for_mxfp8_param_ag=True: ConfigContainer.validate asserts")

@@ -14,7 +14,8 @@ from typing import Any
 
 from migrate.errors import InputError, Location
 from migrate.nemo2.calls import CallSite, NotLiteral, find_calls, parse_python
-from migrate.verify.effective import RECIPE_CLASSES, TE_FORMATS, Effective, Entry
+from migrate.verify.effective import Effective, Entry
+from migrate.verify.mcore_recipe import fp8_format, recipe_rows
 from migrate.verify.nemo2_signatures import PARAMETERS, REQUIRED
 
 _TORCH_DTYPES = {
@@ -150,34 +151,16 @@ class _Semantics:
         if fmt is None:
             self.set("fp8_format", None, self.why("fp8") + ": FP8 off")
             return
-        if fmt not in TE_FORMATS:
-            self.errors.append(f"fp8={fmt!r}: Megatron-core get_fp8_recipe raises 'E4M3 and HYBRID are the only supported FP8 formats.'")
-            self.set("fp8_format", fmt, self.why("fp8"))
+        if not fp8_format(self, fmt):
             return
-        self.set("fp8_format", fmt, self.why("fp8"))
         if "fp8_recipe" in self.call.arguments:
             selector, selector_why = self.arg("fp8_recipe"), self.why("fp8_recipe")
         else:
             selector, selector_why = "delayed", f"NeMo {self.call.version}: Megatron-core builds DelayedScaling only"
-        if selector not in RECIPE_CLASSES:
-            self.errors.append(f"fp8_recipe={selector!r}: Megatron-core get_fp8_recipe raises (not a supported FP8 recipe)")
-            self.set("recipe_class", selector, selector_why)
+        recipe = recipe_rows(self, selector, selector_why)
+        if recipe is None:
             return
-        recipe = RECIPE_CLASSES[selector]
-        self.set("recipe_class", recipe, selector_why)
         delayed = recipe == "DelayedScaling"
-        not_arg = f"{recipe} takes no such argument"
-        for key, name in (("margin", "fp8_margin"), ("amax_history_len", "fp8_amax_history_len"),
-                          ("amax_compute_algo", "fp8_amax_compute_algo"), ("fp8_mha", "fp8_multi_head_attention")):
-            self.set(key, self.arg(name) if delayed else None, self.why(name) if delayed else not_arg)
-        if delayed and self.arg("fp8_amax_compute_algo") not in ("max", "most_recent"):
-            self.errors.append(f"fp8_amax_compute_algo={self.arg('fp8_amax_compute_algo')!r}: DelayedScaling rejects it")
-        self.set("reduce_amax", True if delayed else None,
-                 "Megatron-core never passes reduce_amax: TE default True" if delayed else not_arg)
-        dpa_used = recipe != "Float8BlockScaling"
-        self.set("fp8_dpa", self.arg("fp8_dot_product_attention") if dpa_used else None,
-                 self.why("fp8_dot_product_attention") if dpa_used else not_arg)
-        self.set("fp8_wgrad", self.arg("fp8_wgrad"), self.why("fp8_wgrad") + " (override_linear_precision; ignored by TE >= 2.0)")
         self._fp8_params()
         first_last = self.arg("first_last_layers_bf16") or False
         self.set("first_last_layers_bf16", first_last, self.why("first_last_layers_bf16"))
