@@ -91,6 +91,17 @@ class PrecisionSpec:
     grad_allreduce_chunk_size_mb: Setting[int] | None
     findings: tuple[Finding, ...] = field(default=())
 
+    def summary(self) -> str:
+        """One line on what the legacy run did, for the header of every target's output."""
+        fp8 = self.fp8
+        if fp8.active.value:
+            fp8_text = f"FP8 {fp8.format.value} ({fp8.recipe.value} scaling)"
+        elif fp8.requested.value:
+            fp8_text = "FP8 requested but inactive (no Transformer Engine layers)"
+        else:
+            fp8_text = "no FP8"
+        return f"{self.compute_dtype.value} {self.amp_mode.value}, {self.code_path.value} Megatron path, {fp8_text}"
+
     def settings(self) -> dict[str, Setting[Any]]:
         """Flat view `name -> Setting` (nested groups as `fp8.margin`), for tables and JSON."""
         flat: dict[str, Setting[Any]] = {}

@@ -25,7 +25,6 @@ from migrate.emit.automodel_plan import (
     Entry,
     plan_automodel,
 )
-from migrate.emit.bridge_module import legacy_summary
 from migrate.emit.nemo2_module import NOTES_MARKER, _clean, _comment_lines
 from migrate.errors import InputError, Location
 from migrate.spec import Finding, PrecisionSpec
@@ -228,7 +227,7 @@ def _header(spec: PrecisionSpec) -> list[str]:
     source = _clean(spec.source).replace("\\", "/")
     return [
         f"# NeMo AutoModel {AUTOMODEL_VERSION} precision blocks migrated from {source} by nemo-migrate {__version__}.",
-        f"# Legacy run (NeMo {spec.nemo1_version} semantics): {legacy_summary(spec)}.",
+        f"# Legacy run (NeMo {spec.nemo1_version} semantics): {spec.summary()}.",
         "# Merge these keys into an AutoModel recipe YAML; its other keys stay as they are.",
     ]
 

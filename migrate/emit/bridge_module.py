@@ -31,18 +31,6 @@ from migrate.spec import Finding, PrecisionSpec
 REVIEW_MARKER = "# nemo-migrate: REVIEW - not expressible in Megatron Bridge or changed behaviour"
 
 
-def legacy_summary(spec: PrecisionSpec) -> str:
-    """One line on what the legacy run did, for the header of every target's output."""
-    fp8 = spec.fp8
-    if fp8.active.value:
-        fp8_text = f"FP8 {fp8.format.value} ({fp8.recipe.value} scaling)"
-    elif fp8.requested.value:
-        fp8_text = "FP8 requested but inactive (no Transformer Engine layers)"
-    else:
-        fp8_text = "no FP8"
-    return f"{spec.compute_dtype.value} {spec.amp_mode.value}, {spec.code_path.value} Megatron path, {fp8_text}"
-
-
 def _docstring(spec: PrecisionSpec) -> str:
     source = _clean(spec.source).replace("\\", "/").replace('"', "'")
     return "\n".join(
@@ -52,7 +40,7 @@ def _docstring(spec: PrecisionSpec) -> str:
                 f"nemo-migrate {__version__}."
             ),
             "",
-            f"Legacy run (NeMo {spec.nemo1_version} semantics): {legacy_summary(spec)}.",
+            f"Legacy run (NeMo {spec.nemo1_version} semantics): {spec.summary()}.",
             "Use: ConfigContainer(mixed_precision=mixed_precision, ...). Bridge's setup() then overwrites these",
             "fields on the model, optimizer and DDP configs, including values set there directly.",
         ]

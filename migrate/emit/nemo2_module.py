@@ -84,16 +84,7 @@ def _comment_lines(marker: str, findings: list[Finding]) -> list[cst.EmptyLine]:
 
 def _docstring(spec: PrecisionSpec, plan: Plan) -> str:
     source = _clean(spec.source).replace("\\", "/").replace('"', "'")
-    fp8 = spec.fp8
-    if fp8.active.value:
-        fp8_text = f"FP8 {fp8.format.value} ({fp8.recipe.value} scaling)"
-    elif fp8.requested.value:
-        fp8_text = "FP8 requested but inactive (no Transformer Engine layers)"
-    else:
-        fp8_text = "no FP8"
-    legacy = (
-        f"{spec.compute_dtype.value} {spec.amp_mode.value}, {spec.code_path.value} Megatron path, {fp8_text}"
-    )
+    legacy = spec.summary()
     return "\n".join(
         [
             f"NeMo {plan.target} precision settings migrated from {source} by nemo-migrate {__version__}.",
