@@ -174,7 +174,7 @@ class _Builder:
                 "NeMo 1.0 raises 'fp16 training is not yet supported with O2'",
             )
 
-        amp_mode = self._amp_mode(compute, o2)
+        amp_mode = self._amp_mode(compute, o2, fsdp)
         params = (
             Setting(
                 compute.value,
@@ -235,18 +235,18 @@ class _Builder:
             findings=tuple(self.findings),
         )
 
-    def _amp_mode(self, compute: Setting[str], o2: Setting[bool]) -> Setting[str]:
+    def _amp_mode(self, compute: Setting[str], o2: Setting[bool], fsdp: Setting[bool]) -> Setting[str]:
         if compute.value == "fp32":
             return Setting("fp32", Origin.derived_from("fp32 training", compute.origin))
         if o2.value:
             return Setting("O2", o2.origin)
-        if self.config.get(self.model_key("fsdp")) is not None and o2.origin.kind == "derived":
-            return Setting("O1", o2.origin)
-        # ModelParallelConfig.enable_autocast = not O2 and half (section 1.3).
-        return Setting(
-            "O1",
-            Origin.derived_from("megatron_amp_O2 False: fp32 weights + torch.autocast", o2.origin),
+        # ModelParallelConfig.enable_autocast = not O2 and half (section 1.3); FSDP forces O2 off.
+        detail = (
+            "FSDP forces megatron_amp_O2 to False"
+            if fsdp.value
+            else "megatron_amp_O2 False: fp32 weights + torch.autocast"
         )
+        return Setting("O1", Origin.derived_from(detail, o2.origin))
 
     def _grad_reduce(
         self, optim: Setting[str | None], distributed: bool, o2: Setting[bool], compute: str
