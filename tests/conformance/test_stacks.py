@@ -1,0 +1,135 @@
+"""The real stacks as oracles (`conformance/`): a disagreement with verify fails a test.
+
+Each environment's harness runs when its environment is cached (`python -m conformance ENV`
+installed it) or when NEMO_MIGRATE_CONFORMANCE asks to install it: `1` or `all` for every
+environment, or a comma-separated list of environments and stacks (`nemo2-2.5`, `bridge`).
+`NEMO_MIGRATE_CONFORMANCE=0` skips them all. Without either, the tests skip and say how to run them.
+
+KNOWN lists the disagreements found so far, each with the source behaviour behind it. Each entry is
+an xfail(strict=True) test of its own: once one side changes so that they agree, the test passes
+unexpectedly, which fails the run, and the entry must go.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import pytest
+
+from conformance.cases import DEFAULT_CORPUS
+from conformance.compare import RAISES
+from conformance.envs import ENVS, installed
+from conformance.run import run_env
+
+NEMO2 = tuple(n for n in ENVS if n.startswith("nemo2-"))
+NEMO2_TENSORWISE = ("nemo2-2.3", "nemo2-2.4", "nemo2-2.5", "nemo2-2.6", "nemo2-2.7")
+BRIDGE = tuple(n for n in ENVS if n.startswith("bridge-"))
+CORPUS = "corpus/"
+SD2 = CORPUS + "mlperf-train-v4.1__NVIDIA__benchmarks__stable_diffusion__implementations__b200_preview_nemo__conf__sd2_mlperf_train_moments.yaml"
+
+_CONSTANT_SCALE = (
+    "verify's NeMo 2.x side leaves 'loss scaled in backward' unset for a ConstantGradScaler "
+    "(migrate/verify/nemo2_side.py _loss returns before setting it); the installed NeMo sets no "
+    "grad_scale_func anywhere (scan of nemo/lightning and nemo/collections/llm), so the constant scale "
+    "is not applied either. Harmless at scale 1.0, which is what convert writes here."
+)
+_MHA_DEFAULT = (
+    "verify says Float8CurrentScaling takes no fp8_mha; Transformer Engine's Float8CurrentScaling has "
+    "fp8_mha (default False) and Megatron-core passes only fp8_format (fp8_utils.get_fp8_recipe), so the "
+    "real value is False. Same behaviour (FP8 multi-head attention off); verify reports None."
+)
+_NOT_PRECISION = "NeMo 1.23 / Megatron-core 0.5 refuse this config for a reason outside precision: "
+
+# (environments, case, row) -> the source behaviour behind the disagreement
+KNOWN: dict[tuple[tuple[str, ...], str, str], str] = {
+    (NEMO2, "fixtures/convert/fsdp_fp16_v2x.yaml", "loss_scale_applied"): _CONSTANT_SCALE,
+    (NEMO2, SD2, "loss_scale_applied"): _CONSTANT_SCALE,
+    (NEMO2_TENSORWISE + BRIDGE, "fixtures/convert/nemo1_in_2x_tensorwise.yaml", "fp8_mha"): _MHA_DEFAULT,
+    (NEMO2_TENSORWISE + BRIDGE, "fixtures/convert/err_old_target.yaml", "fp8_mha"): _MHA_DEFAULT,
+}
+
+
+def _nemo1(case: str, builders: tuple[str, ...], why: str, row: str = RAISES) -> dict:
+    return {(("nemo1-1.23",), f"{case} [{b}]", row): why for b in builders}
+
+
+KNOWN.update(_nemo1("fixtures/conformance/fp16_o1_pipeline_parallel.yaml", ("lmpp",), (
+    "MegatronLMPPTrainerBuilder (the SFT/PEFT scripts) builds GradScaler(enabled=False) when "
+    "pipeline_model_parallel_size > 1 (megatron_trainer_builder.py, MegatronLMPPTrainerBuilder._grad_scaler); "
+    "verify models MegatronTrainerBuilder only, so it reports a dynamic scaler. Needs --trainer-builder."),
+    row="loss_scaler"))
+for _row in ("initial_loss_scale", "loss_scale_window", "hysteresis", "loss_scale_applied"):
+    KNOWN.update(_nemo1("fixtures/conformance/fp16_o1_pipeline_parallel.yaml", ("lmpp",),
+                        "follows from the disabled GradScaler of MegatronLMPPTrainerBuilder (see loss_scaler)", row=_row))
+for _case, _why in {
+    "launcher-23.03__launcher_scripts__conf__training__gpt3__5b.yaml": "selective recompute with recompute_num_layers set (TransformerConfig.__post_init__)",
+    "mlperf-train-v3.0__NVIDIA__benchmarks__gpt3__implementations__pytorch__conf__megatron_gpt_config.yaml": "selective recompute with recompute_num_layers set (TransformerConfig.__post_init__)",
+    "launcher-24.12__auto_configurator__base_configs__gpt3.yaml": "sequence_parallel with tensor parallel size 1 (TransformerConfig.__post_init__)",
+    "launcher-24.12__launcher_scripts__conf__training__gpt3__mlperf.yaml": "cpu_offloading_num_layers >= num_layers (TransformerConfig.__post_init__)",
+    "launcher-24.12__launcher_scripts__conf__training__grok__grok1_proxy.yaml": "bias_activation_fusion with gelu needs add_bias_linear (TransformerConfig.__post_init__)",
+}.items():
+    KNOWN.update(_nemo1(CORPUS + _case, ("gpt", "lmpp"), _NOT_PRECISION + _why))
+KNOWN.update(_nemo1(CORPUS + "launcher-24.12__auto_configurator__base_configs__bert.yaml", ("bert",),
+                    _NOT_PRECISION + "sequence_parallel with tensor parallel size 1 (TransformerConfig.__post_init__)"))
+for _case in ("mlperf-train-v4.1__NVIDIA__benchmarks__stable_diffusion__implementations__b200_preview_nemo__conf__sd2_mlperf_train_moments.yaml",
+              "mlperf-train-v5.0__NVIDIA__benchmarks__llama2_70b_lora__implementations__nyx_n1_ngc25.04_nemo__conf__megatron_gpt_peft_tuning_config.yaml"):
+    KNOWN.update(_nemo1(CORPUS + _case, ("gpt", "lmpp"), (
+        "no trainer.precision: NeMo 1.23's trainer builders read cfg.trainer.precision as an attribute "
+        "(MegatronTrainerBuilder._plugins) and refuse it; verify assumes Lightning's default 32-true")))
+KNOWN.update(_nemo1(CORPUS + "launcher-24.12__launcher_scripts__conf__training__nemotron__nemotron_340b.yaml", ("gpt", "lmpp"), (
+    "duplicate key model.ub_tp_comm_overlap: OmegaConf (and so Hydra, NeMo's loader) refuses the file "
+    "(ConstructorError); convert reads it without a word")))
+
+EXPANDED = {(env, case, row): why for (envs, case, row), why in KNOWN.items() for env in envs}
+
+
+def _requested(name: str) -> bool:
+    wanted = os.environ.get("NEMO_MIGRATE_CONFORMANCE", "")
+    if wanted.lower() in ("1", "all", "true", "yes"):
+        return True
+    return any(item.strip() in (name, ENVS[name].stack) for item in wanted.split(",") if item.strip())
+
+
+def _skip_reason(name: str) -> str | None:
+    if os.environ.get("NEMO_MIGRATE_CONFORMANCE", "") == "0":
+        return "NEMO_MIGRATE_CONFORMANCE=0"
+    if installed(ENVS[name]) or _requested(name):
+        return None
+    return (f"conformance environment {name} is not installed: run `python -m conformance {name}` "
+            f"(or set NEMO_MIGRATE_CONFORMANCE={name} to install it from the tests)")
+
+
+@functools.lru_cache(maxsize=None)
+def _result(name: str):
+    from conformance.envs import install
+
+    if not installed(ENVS[name]):
+        install(ENVS[name])
+    return run_env(name, DEFAULT_CORPUS if DEFAULT_CORPUS.is_dir() else None)
+
+
+@pytest.mark.parametrize("name", list(ENVS))
+def test_real_stack_agrees_with_verify(name):
+    reason = _skip_reason(name)
+    if reason:
+        pytest.skip(reason)
+    result = _result(name)
+    assert result.cases > 0
+    unexpected = [d for d in result.disagreements if (name, d.case, d.row) not in EXPANDED]
+    assert not unexpected, f"{name}: {len(unexpected)} disagreement(s) with verify:\n" + "\n".join(d.describe() for d in unexpected)
+
+
+@pytest.mark.parametrize(
+    "name,case,row",
+    [pytest.param(env, case, row, marks=pytest.mark.xfail(strict=True, reason=why), id=f"{env}:{case}:{row}")
+     for (env, case, row), why in sorted(EXPANDED.items())],
+)
+def test_known_disagreement(name, case, row):
+    reason = _skip_reason(name)
+    if reason:
+        pytest.skip(reason)
+    if case.startswith(CORPUS) and not DEFAULT_CORPUS.is_dir():
+        pytest.skip("the shared development corpus (../shared/corpus/dev) is not present")
+    found = {d.key for d in _result(name).disagreements}
+    assert (case, row) not in found
