@@ -44,7 +44,6 @@ class Env:
     no_deps: tuple[str, ...] = ()
     check: str = ""  # Python run in the environment after installing: it must import cleanly
     env: dict[str, str] = field(default_factory=dict)  # variables the probe process needs
-    note: str = ""  # shown with the results (e.g. which --target-nemo the project offers for it)
 
     @property
     def lock(self) -> Path:
@@ -62,13 +61,28 @@ _ONE_LOGGER = (
 _NEMO2_CHECK = "from nemo import lightning as nl; nl.MegatronMixedPrecision"
 
 
-def _nemo2(minor: str, nemo: str, mcore: str, extra: tuple[str, ...] = (), target: str | None = None, **kw) -> Env:
-    note = "" if target is None else f"convert --target-nemo {target} (the newest the project offers)"
-    return Env(
-        f"nemo2-{minor}", "nemo2", nemo, "3.11",
-        (f"nemo-toolkit=={nemo}", f"megatron-core=={mcore}", *_NEMO2_BASE, *extra),
-        check=_NEMO2_CHECK, note=note, **kw,
-    )
+def _nemo2(minor: str, nemo: str, mcore: str, extra: tuple[str, ...] = (), **kw) -> Env:
+    return Env(f"nemo2-{minor}", "nemo2", nemo, "3.11", (f"nemo-toolkit=={nemo}", f"megatron-core=={mcore}", *_NEMO2_BASE, *extra),
+               check=_NEMO2_CHECK, **kw)
+
+
+# NeMo 1.x without its GPU-only dependencies (triton, apex, Transformer Engine): the packages its
+# trainer builders and MegatronGPTModel import, with the versions of its time (transformers and
+# huggingface-hub of early 2024, setuptools that still has pkg_resources for Lightning 2.0).
+_NEMO1_BASE = (
+    TORCH, "pytorch-lightning==2.0.7", "hydra-core==1.3.2", "omegaconf==2.3.0", "numpy<2", "setuptools==80.9.0",
+    "transformers==4.38.2", "huggingface-hub==0.22.2", "pangu==4.0.6.1", "webdataset==0.1.62", "torchmetrics",
+    "sentencepiece", "pandas", "braceexpand", "h5py", "psutil", "ijson", "sacremoses", "matplotlib", "einops",
+    "wrapt", "ruamel.yaml", "tqdm", "text-unidecode", "python-dateutil", "scikit-learn", "onnx", "numba",
+    "tensorboard", "wget", "sacrebleu", "rouge-score", "jieba", "opencc",
+)
+_NEMO1_CHECK = ("import sys, types; sys.modules['youtokentome'] = types.ModuleType('youtokentome'); "
+                "from nemo.collections.nlp.parts.megatron_trainer_builder import MegatronTrainerBuilder")
+
+
+def _nemo1(minor: str, nemo: str, mcore: str) -> Env:
+    return Env(f"nemo1-{minor}", "nemo1", nemo, "3.11", _NEMO1_BASE,
+               no_deps=(f"nemo-toolkit=={nemo}", f"megatron-core=={mcore}"), check=_NEMO1_CHECK)
 
 
 ENVS: dict[str, Env] = {
@@ -80,8 +94,8 @@ ENVS: dict[str, Env] = {
         _nemo2("2.4", "2.4.1", "0.13.1", ("defusedxml", "nvidia-resiliency-ext")),
         _nemo2("2.5", "2.5.3", "0.14.0", _ONE_LOGGER),
         # megatron-core 0.15 compiles a CUDA extension at import unless an architecture list is set.
-        _nemo2("2.6", "2.6.2", "0.15.3", _ONE_LOGGER, target="2.5", env={"TORCH_CUDA_ARCH_LIST": "9.0"}),
-        _nemo2("2.7", "2.7.3", "0.16.1", _ONE_LOGGER, target="2.5"),
+        _nemo2("2.6", "2.6.2", "0.15.3", _ONE_LOGGER, env={"TORCH_CUDA_ARCH_LIST": "9.0"}),
+        _nemo2("2.7", "2.7.3", "0.16.1", _ONE_LOGGER),
         # Bridge: the package imports Transformer Engine, so it goes in without dependencies and
         # only its training/mixed_precision.py file is used (with the Megatron-core it was released with).
         *(
@@ -90,18 +104,7 @@ ENVS: dict[str, Env] = {
                 check="import megatron.core.optimizer, megatron.core.distributed, megatron.core.fp8_utils")
             for release, mcore in (("0.6.0", "0.19.0"), ("0.6.2", "0.19.2"))
         ),
-        # NeMo 1.23 without its GPU-only dependencies (triton, apex, Transformer Engine): the packages
-        # its trainer builders and MegatronGPTModel import, with the versions of its time (transformers
-        # and huggingface-hub of early 2024, setuptools that still has pkg_resources for Lightning 2.0).
-        Env("nemo1-1.23", "nemo1", "1.23.0", "3.11",
-            (TORCH, "pytorch-lightning==2.0.7", "hydra-core==1.3.2", "omegaconf==2.3.0", "numpy<2", "setuptools==80.9.0",
-             "transformers==4.38.2", "huggingface-hub==0.22.2", "pangu==4.0.6.1", "webdataset==0.1.62", "torchmetrics",
-             "sentencepiece", "pandas", "braceexpand", "h5py", "psutil", "ijson", "sacremoses", "matplotlib", "einops",
-             "wrapt", "ruamel.yaml", "tqdm", "text-unidecode", "python-dateutil", "scikit-learn", "onnx", "numba",
-             "tensorboard", "wget", "sacrebleu", "rouge-score", "jieba", "opencc"),
-            no_deps=("nemo-toolkit==1.23.0", "megatron-core==0.5.0"),
-            check="import sys, types; sys.modules['youtokentome'] = types.ModuleType('youtokentome'); "
-                  "from nemo.collections.nlp.parts.megatron_trainer_builder import MegatronLMPPTrainerBuilder"),
+        _nemo1("1.23", "1.23.0", "0.5.0"),
         # AutoModel: its config code needs torch, PyYAML and torchao (for the float8 recipe objects).
         Env("automodel-0.7.0", "automodel", "0.7.0", "3.11", (TORCH, "pyyaml", "packaging", "torchao==0.18.0"),
             no_deps=("nemo-automodel==0.7.0",),

@@ -1,5 +1,6 @@
 """Harness `nemo1`: NeMo 1.x itself computes the legacy side of each YAML (probes/nemo1_probe.py,
-which documents every stand-in), against `verify`'s legacy column under the same `--nemo1-version`.
+which documents every stand-in), against `verify`'s legacy column under the same `--nemo1-version`
+(a fixture's own `--nemo1-version` gives way to the environment's release).
 
 The training script, not the YAML, chooses NeMo 1.x's trainer builder, so each config runs through
 every builder that can apply: `MegatronTrainerBuilder` (GPT pretraining and most scripts) and

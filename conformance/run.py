@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -11,12 +12,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-import importlib
 from conformance.cases import DEFAULT_CORPUS, collect_inputs
 from conformance.compare import EnvResult, report, summary_table
 from conformance.envs import ENVS, Env, env_python, install, installed
 
 PROBES = Path(__file__).resolve().parent / "probes"
+
+
 def harness(stack: str):
     """The project-side module of a stack: conformance.nemo2, .bridge, .automodel or .nemo1."""
     return importlib.import_module(f"conformance.{stack}")
@@ -36,7 +38,7 @@ def run_probe(env: Env, script: str, payload: list[dict[str, Any]], *args: str) 
         return json.loads(answer.read_text(encoding="utf-8"))
 
 
-def run_env(name: str, corpus: Path | None, log=print) -> EnvResult:
+def run_env(name: str, corpus: Path | None) -> EnvResult:
     env = ENVS[name]
     started = time.perf_counter()
     result = harness(env.stack).run(env, collect_inputs(corpus), run_probe)

@@ -19,7 +19,7 @@ import sys
 import types
 from importlib.metadata import distribution, version
 
-from mcore_facts import model_configs, observe
+from mcore_facts import model_configs, observe, refusal
 from standins import assignments, error_text
 
 MODULE = "megatron.bridge.training.mixed_precision"
@@ -69,12 +69,7 @@ def probe(case: dict, mp, te_version: str, scale_assignments: list[str]) -> dict
         return {"id": case["id"], "exception": "setup: " + error_text(error)}
     facts = observe(tc, optimizer, ddp, te_version)
     facts["grad_scale_func_assigned_in"] = scale_assignments
-    result = {"id": case["id"], "facts": facts, "exception": None}
-    if facts["validation"]:
-        result["exception"] = "validation: " + facts["validation"]
-    if "error" in facts.get("recipe", {}):
-        result["exception"] = "recipe: " + facts["recipe"]["error"]
-    return result
+    return {"id": case["id"], "facts": facts, "exception": refusal(facts)}
 
 
 def main(cases_path: str, out_path: str, te_version: str) -> None:

@@ -192,3 +192,12 @@ def observe(tc: Any, optimizer_config: Any, ddp_config: Any, te_version: str, wr
     if getattr(tc, "fp8", None) is not None:
         facts["recipe"] = fp8_recipe(tc, te_version)
     return facts
+
+
+def refusal(facts: dict[str, Any]) -> str | None:
+    """What Megatron-core would refuse about these configs (its validation, or its recipe code)."""
+    if "error" in facts.get("recipe", {}):
+        return "recipe: " + facts["recipe"]["error"]
+    if facts["validation"]:
+        return "validation: " + facts["validation"]
+    return None

@@ -255,11 +255,11 @@ def model_facts(cfg, plugins, te: RecordingTE) -> dict:
         raise StopAtBuildModel(model)
 
     patches = [
-        mock.patch.object(megatron_gpt_model, "HAVE_APEX", True),
-        mock.patch.object(megatron_base_model, "HAVE_FLASH_ATTENTION", True),
         mock.patch.object(megatron_gpt_model, "build_model", build_model),
         mock.patch.object(megatron_base_model, "initialize_model_parallel_for_nemo", one_process_parallel),
     ]
+    for module in (megatron_gpt_model, megatron_base_model):  # the releases differ in where they check
+        patches += [mock.patch.object(module, flag, True) for flag in ("HAVE_APEX", "HAVE_FLASH_ATTENTION") if hasattr(module, flag)]
     with contextlib.ExitStack() as stack:
         for patch in patches:
             stack.enter_context(patch)

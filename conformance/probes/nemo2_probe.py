@@ -18,7 +18,7 @@ import inspect
 import json
 import sys
 
-from mcore_facts import model_configs, observe
+from mcore_facts import model_configs, observe, refusal
 from standins import RecordingTE, assignments, error_text, module_source
 
 
@@ -56,13 +56,7 @@ def probe(case: dict, te_version: str) -> dict:
     facts["grad_scale_func_assigned_in"] = SCALE_FUNC_ASSIGNMENTS
     if asks_for_te:
         facts["te_fp8_parameters"] = te.modules["transformer_engine.pytorch.fp8"].FP8GlobalStateManager.FP8_PARAMETERS
-    result = {"id": case["id"], "facts": facts, "exception": None}
-    for stage in ("validation",):
-        if facts[stage]:
-            result["exception"] = f"{stage}: {facts[stage]}"
-    if "error" in facts.get("recipe", {}):
-        result["exception"] = "recipe: " + facts["recipe"]["error"]
-    return result
+    return {"id": case["id"], "facts": facts, "exception": refusal(facts)}
 
 
 def main(cases_path: str, out_path: str, te_version: str) -> None:

@@ -3,15 +3,19 @@ real objects' facts onto verify's rows, environment selection and lock files, an
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conformance.__main__ import select
 from conformance.automodel import fp8_rows as automodel_fp8_rows
 from conformance.automodel import real_rows as automodel_rows
-from conformance.cases import ROOT, collect_inputs, prepare_legacy, prepare_target
-from conformance.compare import RAISES, EnvResult, Real, add_case, compare_case, same, summary_table
+from conformance.cases import ROOT, Case, Input, collect_inputs, prepare_legacy, prepare_target
+from conformance.compare import RAISES, EnvResult, Real, add_answers, add_case, compare_case, same, summary_table
 from conformance.envs import ENVS, cache_dir, lock_lines
 from conformance.mcore_rows import ROWS, mcore_rows
+from conformance.nemo1 import builders_for
+from conformance.nemo1 import real_rows as nemo1_rows
 from conformance.nemo2 import target_nemo
 
 
@@ -194,3 +198,53 @@ def test_project_side_reads_fixture_headers_and_verify_columns():
     legacy = prepare_legacy(inputs["fixtures/convert/fp16_o1_loss_scaling.yaml"], "1.23")
     assert (legacy.expected["amp_mode"], legacy.expected["loss_scaler"], legacy.expected["hysteresis"]) == ("O1", "dynamic", 4)
     assert legacy.text.startswith(ROOT.joinpath("fixtures/convert/fp16_o1_loss_scaling.yaml").read_text()[:20])
+
+
+# -- NeMo 1.x facts onto rows ----------------------------------------------------------------------
+
+def nemo1_facts(**changes):
+    base = {"torch_dtype": "fp16", "mcore_gpt": False, "has_first_last_layers_bf16": False,
+            "model_parallel": {"fp16": False, "bf16": False, "params_dtype": "fp32", "pipeline_dtype": "fp16", "enable_autocast": True},
+            "transformer_config": {"fp8": None}, "parallel_transformer": {}, "grad_scale_func_set": True,
+            "scaler": {"enabled": True, "init_scale": 65536, "growth_interval": 500, "hysteresis": 4, "min_scale": None}}
+    return {**base, **changes}
+
+
+def test_nemo1_weights_mode_and_scaler_from_the_model_parallel_config_and_the_builder():
+    rows = nemo1_rows(nemo1_facts())
+    assert (rows["amp_mode"], rows["params_dtype"], rows["pipeline_dtype"]) == ("O1", "fp32", "fp16")
+    assert (rows["loss_scaler"], rows["initial_loss_scale"], rows["loss_scale_window"], rows["hysteresis"]) == ("dynamic", 65536.0, 500, 4)
+    assert rows["loss_scale_applied"] is True and rows["min_loss_scale"] is None
+    o2 = nemo1_rows(nemo1_facts(torch_dtype="bf16", scaler=None,
+                                model_parallel={"fp16": False, "bf16": True, "params_dtype": "bf16", "pipeline_dtype": "bf16", "enable_autocast": False}))
+    assert (o2["amp_mode"], o2["loss_scaler"]) == ("O2", "none")
+    disabled = nemo1_rows(nemo1_facts(scaler={"enabled": False, "init_scale": None}))
+    assert disabled["loss_scaler"] == "none" and "initial_loss_scale" not in disabled
+
+
+def test_nemo1_legacy_fp8_runs_only_in_transformer_engine_layers():
+    recipe = {"class": "DelayedScaling", "kwargs": {"margin": 0, "fp8_format": "HYBRID", "amax_history_len": 1024,
+                                                    "amax_compute_algo": "max", "reduce_amax": False}, "defaults": {}}
+    built = nemo1_facts(recipe=recipe, parallel_transformer={"transformer_engine": True})
+    rows = nemo1_rows(built)
+    assert (rows["fp8_format"], rows["amax_history_len"], rows["reduce_amax"], rows["fp8_wgrad"]) == ("hybrid", 1024, False, True)
+    assert rows["first_last_layers_bf16"] is False
+    assert nemo1_rows({**built, "parallel_transformer": {"transformer_engine": False}})["fp8_format"] is None
+    mcore = nemo1_rows(nemo1_facts(mcore_gpt=True, transformer_config={"fp8": "e4m3"},
+                                   recipe={**recipe, "kwargs": {"fp8_format": "E4M3", "override_linear_precision": [False, False, True]},
+                                           "defaults": {"reduce_amax": True}}))
+    assert (mcore["fp8_format"], mcore["fp8_wgrad"], mcore["reduce_amax"]) == ("e4m3", False, True)
+
+
+def test_nemo1_builders_follow_the_config_name():
+    assert builders_for("name: megatron_bert\nmodel: {}\n") == ["MegatronBertTrainerBuilder"]
+    assert builders_for("name: megatron_gpt\n") == ["MegatronTrainerBuilder", "MegatronLMPPTrainerBuilder"]
+
+
+def test_answers_the_real_code_cannot_run_are_listed_not_counted():
+    cases = [Case(Input("a", Path("a.yaml")), "", {"precision": "bf16"}), Case(Input("b", Path("b.yaml")), "", {"precision": "bf16"})]
+    result = EnvResult("nemo1-1.23", "t")
+    answers = [{"id": "a", "not_run": "needs the job's environment"}, {"id": "b", "facts": {"x": 1}, "exception": None}]
+    add_answers(result, cases, answers, lambda facts: {"precision": "fp16"}, ("precision",))
+    assert result.not_run == {"a": "needs the job's environment"}
+    assert (result.cases, len(result.disagreements)) == (1, 1)
