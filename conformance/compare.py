@@ -132,8 +132,12 @@ def report(result: EnvResult) -> str:
     if result.not_compared:
         lines.append("not observable here: " + ", ".join(result.not_compared))
     if result.not_run:
-        lines.append(f"not run ({len(result.not_run)}):")
-        lines.extend(f"  {case}: {why}" for case, why in result.not_run.items())
+        lines.append(f"not run: {len(result.not_run)}")
+        by_reason: dict[str, list[str]] = {}
+        for case, why in result.not_run.items():
+            by_reason.setdefault(why, []).append(case)
+        for why, cases in by_reason.items():
+            lines.append(f"  {len(cases)} x {why}" + ("" if len(cases) > 10 else ": " + ", ".join(cases)))
     if result.disagreements:
         lines.append(f"{len(result.disagreements)} disagreement(s):")
         lines.extend("  " + d.describe() for d in result.disagreements)

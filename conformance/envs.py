@@ -104,6 +104,9 @@ ENVS: dict[str, Env] = {
                 check="import megatron.core.optimizer, megatron.core.distributed, megatron.core.fp8_utils")
             for release, mcore in (("0.6.0", "0.19.0"), ("0.6.2", "0.19.2"))
         ),
+        # 1.21: the legacy path's FP8 defaults were 1 / "most_recent" (1.22 changed them to 1.23's). No 1.22
+        # environment: the sdist of its megatron-core 0.4.0 does not build (no megatron/core/requirements.txt).
+        _nemo1("1.21", "1.21.0", "0.3.0"),
         _nemo1("1.23", "1.23.0", "0.5.0"),
         # AutoModel: its config code needs torch, PyYAML and torchao (for the float8 recipe objects).
         Env("automodel-0.7.0", "automodel", "0.7.0", "3.11", (TORCH, "pyyaml", "packaging", "torchao==0.18.0"),

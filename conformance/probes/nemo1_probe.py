@@ -40,6 +40,7 @@ optimizer (so the grad-reduce dtype) and `fp8_params` (`fp8_model_init`, GPU pat
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import os
 import re
@@ -211,7 +212,9 @@ def one_process_parallel(**kwargs):
     if not dist.is_initialized():
         dist.init_process_group("gloo", init_method="tcp://127.0.0.1:0", world_size=1, rank=0)
     if not ps.model_parallel_is_initialized():
-        ps.initialize_model_parallel(tensor_model_parallel_size=1, pipeline_model_parallel_size=1)
+        # Megatron-core < 0.4 makes the FP8 amax-reduction group only when asked (it is one process here).
+        fp8 = {"use_fp8": True} if "use_fp8" in inspect.signature(ps.initialize_model_parallel).parameters else {}
+        ps.initialize_model_parallel(tensor_model_parallel_size=1, pipeline_model_parallel_size=1, **fp8)
     app = AppState()
     app.global_rank, app.world_size, app.local_rank = 0, 1, 0
     app.tensor_model_parallel_size = app.pipeline_model_parallel_size = app.data_parallel_size = 1
@@ -306,11 +309,15 @@ def mcore_recipe(tc, te: RecordingTE) -> dict:
 
 
 def probe(case: dict, te: RecordingTE) -> list[dict]:
+    from nemo.collections.nlp.parts import megatron_trainer_builder as builders
+
     answers = []
     for builder in case["builders"]:
         te.recipes.clear()
         answer = {"id": case["id"], "builder": builder, "exception": None}
         try:
+            if not hasattr(builders, builder):
+                raise NotRunnable(f"{builder} is not in this NeMo release")
             cfg = load_config(case)
             plugins, facts = builder_facts(cfg, builder)
             facts.update(model_facts(cfg, plugins, te))
