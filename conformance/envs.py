@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 LOCKS = HERE / "locks"
 TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 # CUDA-only dependencies of PyPI's torch wheel: never locked, pip adds them when it installs that build.
-_PLATFORM_ONLY = re.compile(r"^(nvidia-|triton==|cuda-)", re.IGNORECASE)
+_PLATFORM_ONLY = re.compile(r"^(nvidia-(cu|nccl|nvjitlink|nvshmem|nvtx)|triton==|cuda-)", re.IGNORECASE)
 _LOCK_HEADER = "# Lock of the conformance environment {name}: `python -m conformance lock {name}` rewrites it.\n"
 
 

@@ -174,8 +174,9 @@ def test_cache_dir_is_user_generic_and_overridable(monkeypatch, tmp_path):
 
 
 def test_lock_lines_drop_pip_cuda_wheels_and_no_deps_packages():
-    freeze = "pip==24.0\ntorch==2.13.0+cpu\nnvidia-cublas-cu12==12.8.4.1\ntriton==3.5.0\nmegatron-bridge==0.6.0\nPyYAML==6.0.2\n"
-    assert lock_lines(freeze, ("megatron-bridge==0.6.0",)) == ["torch==2.13.0", "PyYAML==6.0.2"]
+    freeze = ("pip==24.0\ntorch==2.13.0+cpu\nnvidia-cublas-cu12==12.8.4.1\nnvidia-nccl-cu13==2.29.7\ntriton==3.5.0\n"
+              "cuda-toolkit==13.0.3.0\nmegatron-bridge==0.6.0\nnvidia-resiliency-ext==0.4.1\nPyYAML==6.0.2\n")
+    assert lock_lines(freeze, ("megatron-bridge==0.6.0",)) == ["torch==2.13.0", "nvidia-resiliency-ext==0.4.1", "PyYAML==6.0.2"]
 
 
 def test_every_environment_has_a_committed_lock():
