@@ -12,8 +12,8 @@ with each other, the rows say so per builder (the row name carries the builder).
 Rows from the real objects: the model dtype (`torch_dtype`), weights mode (O2 when the model
 parallel config has fp16/bf16 set, i.e. the model would be wrapped in Float16Module; O1 when
 autocast is enabled), params and pipeline dtype from `build_model_parallel_config()`; FP8 from the
-recipe the legacy `ParallelTransformer` (when it builds Transformer Engine layers) or Megatron-core
-0.5 (mcore path) constructs; the loss rows from the builder's GradScaler and whether the model
+recipe the legacy `ParallelTransformer` (when it builds Transformer Engine layers) or the release's
+Megatron-core (mcore path) constructs; the loss rows from the builder's GradScaler and whether the model
 config received a `grad_scale_func`.
 """
 
@@ -70,14 +70,14 @@ def real_rows(facts: dict[str, Any]) -> dict[str, Any]:
 
 def fp8_rows(facts: dict[str, Any]) -> dict[str, Any]:
     recipe = facts.get("recipe") or {}
-    if facts["mcore_gpt"]:  # NeMo 1.23 builds the Transformer Engine layer spec whatever `transformer_engine` says
+    if facts["mcore_gpt"]:  # NeMo 1.x builds the Transformer Engine layer spec whatever `transformer_engine` says
         active = facts["transformer_config"]["fp8"] is not None
     else:  # the legacy path builds the recipe for fp8, but FP8 runs only in Transformer Engine layers
         active = "class" in recipe and bool(facts["parallel_transformer"].get("transformer_engine"))
     if not active or "class" not in recipe:
         return {"fp8_format": None}
     rows = recipe_rows(recipe)
-    # Neither NeMo 1.23 nor Megatron-core 0.5 has first/last-layer bf16: every layer runs FP8.
+    # Neither NeMo 1.x nor its Megatron-core (0.3-0.5) has first/last-layer bf16: every layer runs FP8.
     rows["first_last_layers_bf16"] = False if not facts["has_first_last_layers_bf16"] else None
     return rows
 

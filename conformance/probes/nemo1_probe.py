@@ -11,27 +11,29 @@ For each legacy YAML and each trainer builder asked for, NeMo's own code compute
    `build_model_parallel_config()`), `build_transformer_config()` (the mcore path's FP8 fields), up to
    `build_model`, where construction stops; for the legacy path with FP8 the model's own
    `model_provider_func` then runs `GPTModel` -> `ParallelTransformer.__init__` until it has built its
-   `DelayedScaling`; for the mcore path Megatron-core 0.5's own recipe code (`TransformerBlock.forward`
-   under `if self.config.fp8:`) builds the recipe from the TransformerConfig.
+   `DelayedScaling`; for the mcore path the release's own Megatron-core recipe code
+   (`TransformerBlock.forward` under `if self.config.fp8:`) builds the recipe from the TransformerConfig.
 
 Stand-ins, each named and none able to change a precision value:
 - `transformer_engine`: the recording recipe module (standins.RecordingTE) plus import-time base
-  classes for Megatron-core 0.5's TE layer wrappers (`te.pytorch.Linear`, ...), which it subclasses at
-  import; they are never instantiated (construction stops before layers are built).
+  classes for Megatron-core's TE layer wrappers (`te.pytorch.Linear`, ...), which megatron-core 0.3-0.5
+  subclasses at import; they are never instantiated (construction stops before layers are built).
 - `youtokentome`: an empty module (a tokenizer library NeMo imports; its C++ build needs Cython < 3).
 - `torch.cuda.is_available()` reports True while the builder builds its plugins (torch's GradScaler
   disables itself on a machine without CUDA and then records no settings).
 - apex and flash-attn: the model's "apex present" and "flash_attn present" flags are set; nothing of
   either runs before `build_model`.
-- `initialize_model_parallel_for_nemo`: replaced by setting one-process parallel sizes (Megatron's
-  parallel-state setters and a gloo group on 127.0.0.1); the real one needs CUDA and apex's microbatch
-  calculator. The configured parallel sizes stay in the config, where the builders read them.
+- `initialize_model_parallel_for_nemo`: replaced by Megatron-core's `initialize_model_parallel` for one
+  process (a gloo group on 127.0.0.1, with the FP8 amax-reduction group), so layers can ask their
+  parallel sizes; the real one needs CUDA and apex's microbatch calculator. The configured parallel
+  sizes stay in the config, where the builders and TransformerConfig read them.
 - Lightning's CPU accelerator with one device instead of the YAML's GPUs, and no `precision=` flag
   (with a NeMo plugin in `plugins`, PyTorch Lightning 2.0.7 uses the plugin and ignores the flag).
 - Model shape: no tokenizer (vocabulary 128), 128 position embeddings, `use_cpu_initialization`
   (where the embedding weights are created) and no data section: sizes and placement, never a
-  precision key. Values that cannot be resolved outside the job become placeholders (`settle`). Keys NeMo reads by attribute but a minimal YAML may omit
-  (`optim`, parallel sizes, `gradient_as_bucket_view`) are filled only when absent (REQUIRED).
+  precision key. Values that cannot be resolved outside the job become placeholders (`settle`).
+  Keys NeMo reads by attribute but a minimal YAML may omit (`optim`, parallel sizes,
+  `gradient_as_bucket_view`, the model sizes) are filled only when absent (REQUIRED, SIZES).
 Not reached (covered by verify's own unit tests and the semantics notes instead): O2 wrapping
 (`Float16Module`; its dtype is the model parallel config's fp16/bf16 flags, compared here), the
 optimizer (so the grad-reduce dtype) and `fp8_params` (`fp8_model_init`, GPU path only).
@@ -60,7 +62,6 @@ DROPPED = ("tokenizer", "data", "encoder_tokenizer", "decoder_tokenizer")
 # access); filled only when absent, with the value verify assumes for an absent key.
 REQUIRED = {"optim": {"name": "fused_adam"}, "tensor_model_parallel_size": 1, "pipeline_model_parallel_size": 1,
             "gradient_as_bucket_view": True}
-BUILDERS = ("MegatronTrainerBuilder", "MegatronBertTrainerBuilder", "MegatronLMPPTrainerBuilder")
 
 
 class StopAtBuildModel(Exception):
@@ -293,7 +294,7 @@ def model_facts(cfg, plugins, te: RecordingTE) -> dict:
 
 
 def mcore_recipe(tc, te: RecordingTE) -> dict:
-    """Megatron-core 0.5 builds its recipe in TransformerBlock.forward under `if self.config.fp8:`."""
+    """Megatron-core 0.3-0.5 build the recipe in TransformerBlock.forward under `if self.config.fp8:`."""
     from megatron.core.transformer import transformer_block
 
     te.recipes.clear()
