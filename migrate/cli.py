@@ -48,6 +48,36 @@ def _output_path(out_dir: Path, relative: str, target: str = "nemo2") -> Path:
     return out_dir / (stem + OUTPUT_SUFFIX[target])
 
 
+def _planned_output(item, output: Optional[Path], out_dir: Optional[Path], target: str) -> Optional[Path]:
+    """Where one input's result goes: a file under --out-dir, the -o file, or None for stdout."""
+    if out_dir is not None:
+        return _output_path(out_dir, item.relative, target)
+    return output
+
+
+def _output_conflicts(planned: dict, outputs) -> list[str]:
+    """One located line per planned output that is an input of the run or another input's output."""
+    from migrate.preview import same_file
+
+    lines: list[str] = []
+    taken: dict[str, str] = {}
+    for source, destination in planned.items():
+        if destination is None:
+            continue
+        clash = outputs.input_named(destination)
+        if clash is not None:
+            lines.append(f"{source}: its output {destination} is an input of this run ({clash}); refusing to overwrite it")
+            continue
+        key = os.path.realpath(destination)
+        for other, other_key in taken.items():
+            if other_key == key or same_file(other_key, key):
+                lines.append(f"{source}: its output {destination} is also the output of {other}; rename one of them")
+                break
+        else:
+            taken[source] = key
+    return lines
+
+
 @app.command()
 def convert(
     paths: List[str] = typer.Argument(..., metavar="PATH...", help="YAML files, directories (searched recursively for *.yaml/*.yml), or - for stdin."),
@@ -99,13 +129,26 @@ def convert(
     if outputs.mode != "write" and output is None and out_dir is None:
         raise typer.BadParameter("--diff/--check compare with a file: add --into, -o or --out-dir", param_hint="--diff")
 
-    inputs, missing = collect_inputs(paths)
+    collected = collect_inputs(paths)
+    inputs, missing = collected.files, collected.missing
     if output is not None and len(inputs) + len(missing) != 1:
         raise typer.BadParameter("-o/--output takes exactly one input file; use --out-dir for several", param_hint="-o")
+    planned = {item.path: _planned_output(item, output, out_dir, target) for item in inputs}
+    outputs.protect([item.path for item in inputs])
+    conflicts = _output_conflicts(planned, outputs)
+    if conflicts:
+        for line in conflicts:
+            print(line, file=sys.stderr)
+        print(f"error: {len(conflicts)} output path(s) would overwrite an input or another output; nothing was written", file=sys.stderr)
+        raise typer.Exit(2)
     counts = {"converted": 0, "skipped": 0, "failed": 0}
     for path in missing:
         print(f"{path}: no such file or directory", file=sys.stderr)
         counts["failed"] += 1
+    for path in collected.special:
+        if not quiet:
+            print(f"{path}: skipped: not a regular file (a FIFO, device or socket)", file=sys.stderr)
+        counts["skipped"] += 1
 
     def run_one(item) -> None:
         if item.path == STDIN:
@@ -117,25 +160,32 @@ def convert(
                 return
         else:
             result = convert_path(item.path, options)
-        counts[result.status] += 1
         if result.status == "failed":
+            counts["failed"] += 1
             print(result.message, file=sys.stderr)
             return
         if result.status == "skipped":
+            counts["skipped"] += 1
             if not quiet:
                 print(f"{result.path}: skipped: {result.message}", file=sys.stderr)
             return
         if not quiet:
             print_findings(result.path, result.findings, verbose)
-        if out_dir is not None:
-            outputs.offer(_output_path(out_dir, item.relative, target), result.output)
-        elif output is not None:
-            outputs.offer(output, result.output)
-        else:
+        target_path = planned[item.path]
+        if target_path is None:
+            counts["converted"] += 1
             if len(inputs) > 1:
                 sys.stdout.write(f"# ===== nemo-migrate: {result.path} =====\n")
             sys.stdout.write(result.output)
             sys.stdout.flush()
+            return
+        try:
+            outputs.offer(target_path, result.output)
+        except InputError as error:
+            print(str(error), file=sys.stderr)
+            counts["failed"] += 1
+            return
+        counts["converted"] += 1
 
     if len(inputs) > 5 and sys.stderr.isatty() and not quiet:
         from rich.progress import Progress

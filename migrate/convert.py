@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 
 from migrate.emit.nemo2_module import render_nemo2_module
@@ -44,7 +43,9 @@ class ConvertResult:
 
 def load_config(path: str, options: ConvertOptions, stdin_name: str = "<stdin>") -> LegacyConfig:
     if path == "-":
-        document = parse_yaml(sys.stdin.read(), stdin_name)
+        from migrate.inputs import read_stdin_text
+
+        document = parse_yaml(read_stdin_text(stdin_name), stdin_name)
     else:
         document = read_yaml_file(path)
     return LegacyConfig(document, options.overrides, options.env)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from migrate.errors import Location
+from migrate.errors import Location, one_line
 from migrate.spec import Finding
 
 
 def finding_line(path: str, finding: Finding) -> str:
     origin = finding.origin
     location = Location(path, origin.line, origin.col) if origin is not None else Location(path)
-    return f"{location}: {finding.severity}: [{finding.code}] {finding.message}"
+    return one_line(f"{location}: {finding.severity}: [{finding.code}] {finding.message}")
 
 
 def print_findings(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from migrate.codemod.rewrite import Rewrite, rewrite_script
 from migrate.convert import ConvertOptions, load_config, spec_for
 from migrate.emit.nemo2_plan import plan_nemo2
-from migrate.errors import InputError, Location
+from migrate.errors import InputError
 from migrate.legacy.layout import Skip
 from migrate.preview import Outputs
 from migrate.report import print_findings
@@ -54,15 +54,10 @@ class IntoRun:
 
 
 def read_script(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise InputError(Location(path), "no such file") from None
-    except IsADirectoryError:
-        raise InputError(Location(path), "is a directory, not a file") from None
-    except UnicodeDecodeError as error:
-        raise InputError(Location(path), f"not UTF-8 text ({error.reason} at byte {error.start})") from None
+    """The script's exact text (line endings kept); bounded, regular files only."""
+    from migrate.inputs import read_input_text
+
+    return read_input_text(path, keep_newlines=True)
 
 
 def convert_into(
@@ -76,6 +71,13 @@ def convert_into(
     stdin_filename: str = "<stdin>",
 ) -> IntoRun:
     run = IntoRun(outputs)
+    outputs.protect([config_path])
+    clashes = [script for script in scripts if outputs.input_named(script) is not None]
+    if clashes:
+        for script in clashes:
+            print(f"{script}: is the config this run reads; --into never overwrites an input", file=sys.stderr)
+        run.failed += len(clashes)
+        return run
     try:
         config = load_config(config_path, options, stdin_filename)
         spec = spec_for(config, options)
@@ -94,13 +96,14 @@ def convert_into(
         try:
             before = read_script(script)
             result = rewrite(before, script, trainer_line)
+            if not quiet:
+                print_findings(script, result.findings, verbose)
+            changed = outputs.offer(script, result.text, before, known=True)
         except InputError as error:
             print(str(error), file=sys.stderr)
             run.failed += 1
             continue
-        if not quiet:
-            print_findings(script, result.findings, verbose)
-        if outputs.offer(script, result.text, before, known=True):
+        if changed:
             run.rewritten += 1
         else:
             run.unchanged += 1

@@ -46,3 +46,11 @@ def clipping_changes(spec: PrecisionSpec) -> bool:
 def number(value: float) -> int | float:
     """4294967296.0 -> 4294967296: whole numbers are written without a fraction."""
     return int(value) if float(value).is_integer() else value
+
+
+def no_clipping_reason(spec: PrecisionSpec) -> str:
+    """Why the legacy run did not clip: the key as written, or the Lightning default."""
+    origin = spec.gradient_clip_val.origin
+    if origin.key is None:
+        return "trainer.gradient_clip_val unset"
+    return f"{origin.key}: {origin.detail}" if origin.detail else f"{origin.key} <= 0"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from migrate.emit.dropped import clipping_changes, dropped_settings, number
+from migrate.emit.dropped import clipping_changes, dropped_settings, no_clipping_reason, number
 from migrate.emit.signatures import SIGNATURES, fp8_weights_argument
 from migrate.errors import InputError, Location
 from migrate.legacy.origin import Origin
@@ -220,7 +220,7 @@ class _Planner:
         if clip.value == 0.0:
             self.warn(
                 "gradient-clipping",
-                "NeMo 1.0 did not clip gradients (trainer.gradient_clip_val unset); NeMo 2.0's OptimizerConfig clips at "
+                f"NeMo 1.0 did not clip gradients ({no_clipping_reason(self.spec)}); NeMo 2.0's OptimizerConfig clips at "
                 "1.0 by default: pass clip_grad=0.0 to Megatron-core's OptimizerConfig. Do not pass gradient_clip_val "
                 "to nl.Trainer together with the plugin.",
                 clip.origin,

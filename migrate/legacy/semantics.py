@@ -7,10 +7,11 @@ error only when the result depends on it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
-from migrate.errors import InputError, Location
+from migrate.errors import InputError, Location, shown
 from migrate.legacy import values as V
 from migrate.legacy.layout import MODEL_PRECISION_KEYS, Layout
 from migrate.legacy.origin import Origin, Unknown
@@ -41,7 +42,7 @@ class _Builder:
                 "env-default-used",
                 "warning",
                 f"{dotted} depends on environment variable {names}, not given with --env: the default "
-                f"written in the config was used ({raw.value!r}); pass --env {raw.env_defaults[0]}=VALUE "
+                f"written in the config was used ({shown(raw.value)}); pass --env {raw.env_defaults[0]}=VALUE "
                 "to migrate the value your jobs really set",
                 raw.origin,
             )
@@ -192,12 +193,7 @@ class _Builder:
         te = self.model("transformer_engine", V.as_bool, False, "transformer_engine = False (code default)")
         code_path = self._code_path()
         fp8 = self._fp8(code_path, te, fsdp)
-        clip = self.read(
-            "trainer.gradient_clip_val",
-            _as_clip,
-            0.0,
-            "PyTorch Lightning gradient_clip_val = None: no clipping",
-        )
+        clip = self._clipping()
         lm_ce = self.model("fp16_lm_cross_entropy", V.as_bool, False, "fp16_lm_cross_entropy = False")
         chunk = None
         if self.config.has(self.model_key("grad_allreduce_chunk_size_mb")):
@@ -234,6 +230,22 @@ class _Builder:
             grad_allreduce_chunk_size_mb=chunk,
             findings=tuple(self.findings),
         )
+
+    def _clipping(self) -> Setting[float]:
+        # MegatronBaseModel.configure_gradient_clipping: None or <= 0 returns without clipping; an
+        # infinite threshold never clips either (clip coefficient inf/norm is never below 1).
+        raw = self.raw("trainer.gradient_clip_val")
+        if raw is None:
+            return Setting(0.0, Origin.default("PyTorch Lightning gradient_clip_val = None: no clipping"))
+        value = V.require_known(raw, self.path)
+        if value is None:
+            return Setting(0.0, Origin.derived_from("null: no clipping", raw.origin))
+        clip = V.as_float(raw, self.path, finite=False)
+        if math.isnan(clip):
+            raise self.fail(raw.origin, "gradient_clip_val: .nan is not a clipping threshold")
+        if math.isinf(clip) or clip <= 0:
+            return Setting(0.0, Origin.derived_from(f"{value!r}: never clips", raw.origin))
+        return Setting(clip, raw.origin)
 
     def _amp_mode(self, compute: Setting[str], o2: Setting[bool], fsdp: Setting[bool]) -> Setting[str]:
         if compute.value == "fp32":
@@ -280,7 +292,7 @@ class _Builder:
                 "grad-sync-dtype-ignored",
                 "info",
                 "read only by distributed optimizers; with optim.name "
-                f"{optim.value!r} NeMo 1.0 reduced gradients in fp32",
+                f"{shown(optim.value)} NeMo 1.0 reduced gradients in fp32",
                 sync.origin,
             )
         detail = (
@@ -690,14 +702,6 @@ def _precision_keys_below(node: dict, prefix: str) -> list[str]:
 def _as_str(raw: RawValue, path: str) -> str | None:
     value = V.require_known(raw, path)
     return None if value is None else str(value)
-
-
-def _as_clip(raw: RawValue, path: str) -> float:
-    value = V.require_known(raw, path)
-    if value is None:
-        return 0.0
-    clip = V.as_float(raw, path)
-    return clip if clip > 0 else 0.0
 
 
 def build_spec(config: LegacyConfig, layout: Layout, profile: Nemo1Profile) -> PrecisionSpec:

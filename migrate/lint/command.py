@@ -145,7 +145,7 @@ def run_lint(request: LintRequest) -> int:
     show_progress = not request.quiet and len(files) > 50 and sys.stderr.isatty()
     for number, path in enumerate(files, 1):
         if path == "-":
-            result = lint_text(sys.stdin.read(), request.stdin_filename or "<stdin>", settings)
+            result = _lint_stdin(request.stdin_filename or "<stdin>", settings)
         else:
             result = lint_file(path, settings)
         results.append(result)
@@ -170,8 +170,13 @@ def run_lint(request: LintRequest) -> int:
     text = _statistics(diagnostics) if request.statistics else render(fmt, data)
     if request.output_file:
         from migrate.atomic import write_atomic
+        from migrate.errors import InputError
 
-        write_atomic(request.output_file, text)
+        try:
+            write_atomic(request.output_file, text)
+        except InputError as error:
+            print(str(error), file=sys.stderr)
+            return 2
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -189,3 +194,14 @@ def run_lint(request: LintRequest) -> int:
     threshold = severity_rank(fail_on)
     failing = any(severity_rank(d.severity) >= threshold for d in diagnostics)
     return 1 if failing and not request.exit_zero else 0
+
+
+def _lint_stdin(name: str, settings) -> FileResult:
+    from migrate.errors import InputError
+    from migrate.inputs import read_stdin_text
+
+    try:
+        text = read_stdin_text(name)
+    except InputError as error:
+        return FileResult(name, "error", error=str(error))
+    return lint_text(text, name, settings)

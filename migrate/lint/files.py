@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 
 LINT_SUFFIXES = (".yaml", ".yml", ".py")
 SKIPPED_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "venv", "build", "dist"})
+
+
+def _is_regular(path: str) -> bool:
+    """FIFOs and devices found in a directory are passed over (reading one would block)."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _excluded(relative: str, patterns: tuple[str, ...]) -> bool:
@@ -35,7 +44,7 @@ def collect_files(paths: list[str], exclude: tuple[str, ...] = ()) -> tuple[list
                 for name in sorted(filenames):
                     full = os.path.join(dirpath, name)
                     relative = os.path.relpath(full, given).replace(os.sep, "/")
-                    if name.endswith(LINT_SUFFIXES) and not _excluded(relative, exclude):
+                    if name.endswith(LINT_SUFFIXES) and not _excluded(relative, exclude) and _is_regular(full):
                         found.append(os.path.normpath(full))
         elif os.path.exists(given):
             found.append(given)

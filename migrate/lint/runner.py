@@ -131,13 +131,12 @@ def lint_text(text: str, path: str, settings: LintSettings) -> FileResult:
 
 
 def lint_file(path: str, settings: LintSettings) -> FileResult:
+    from migrate.inputs import read_input_text
+
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except UnicodeDecodeError as error:
-        return FileResult(path, "error", error=str(InputError(Location(path), f"not UTF-8 text ({error.reason})")))
-    except OSError as error:
-        return FileResult(path, "error", error=str(InputError(Location(path), f"cannot read: {error.strerror or error}")))
+        text = read_input_text(path)
+    except InputError as error:
+        return FileResult(path, "error", error=str(error))
     return lint_text(text, path, settings)
 
 

@@ -7,7 +7,6 @@ libcst: the file given with --generated/--script, or the module `convert` produc
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from migrate.convert import ConvertOptions, convert_config, load_config, spec_for
 from migrate.errors import InputError, Location
@@ -54,12 +53,9 @@ class VerifyResult:
 
 
 def read_python(path: str) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(Location(path), "no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(Location(path), f"cannot read: {error}") from None
+    from migrate.inputs import read_input_text
+
+    return read_input_text(path)
 
 
 def structural_check(yaml_path: str, options: ConvertOptions, python_path: str | None = None, strict: bool = False) -> VerifyResult:

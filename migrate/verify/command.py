@@ -97,7 +97,11 @@ def run_verify(request: VerifyRequest, console) -> int:
     else:
         status = EQUIVALENT if result.equivalent else NOT_EQUIVALENT
     if request.json_path:
-        write_json(result, status, request.json_path)
+        try:
+            write_json(result, status, request.json_path)
+        except InputError as error:
+            print(str(error), file=sys.stderr)
+            return BAD_INPUT
     if request.plot_path:
         if result.numeric is None:
             print(f"{request.plot_path}: not written: the plot needs the numeric check, which did not run", file=sys.stderr)
