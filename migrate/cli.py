@@ -18,7 +18,14 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-NEMO1_VERSIONS = ("1.21", "1.22", "1.23", "2.0", "2.1", "2.2", "2.3", "2.4", "2.5", "2.x")
+NEMO1_HELP = (
+    "NeMo 1.x release the config ran with: 1.5 .. 1.23, 2.x (the NeMo 1.0 code inside NeMo 2.x containers), "
+    "or a container tag such as 23.10 (default: 1.23)."
+)
+BUILDER_HELP = (
+    "The NeMo 1.0 trainer builder the training script used: gpt (pretraining, Aligner), bert, t5, or lmpp "
+    "(PEFT, and SFT from 1.23). Default: guessed from the config, and the output says how."
+)
 TARGETS = ("2.0", "2.1", "2.2", "2.3", "2.4", "2.5")
 
 
@@ -35,6 +42,21 @@ def main_options(
     """Move NeMo 1.0 precision configs to NeMo 2.0 without silently changing their numerics."""
 
 
+TRAINER_BUILDERS = ("gpt", "bert", "t5", "lmpp")
+DEFAULT_NEMO1_VERSION = "1.23"
+
+
+def _nemo1_version(value: Optional[str]) -> None:
+    if value is None:
+        return
+    from migrate.legacy.versions import resolve_version
+
+    try:
+        resolve_version(value)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--nemo1-version") from None
+
+
 def _choice(value: str, choices: tuple[str, ...], option: str) -> str:
     if value not in choices:
         raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}", param_hint=option)
@@ -46,6 +68,11 @@ def _output_path(out_dir: Path, relative: str, target: str = "nemo2") -> Path:
 
     stem = relative.rsplit(".", 1)[0] if relative.endswith((".yaml", ".yml")) else relative
     return out_dir / (stem + OUTPUT_SUFFIX[target])
+
+
+def _run_output(path: Path, run: Optional[str]) -> Path:
+    """`ppo.py` -> `ppo_actor.py` for one run of a file holding several."""
+    return path.with_name(f"{path.stem}_{run}{path.suffix}") if run else path
 
 
 def _planned_output(item, output: Optional[Path], out_dir: Optional[Path], target: str) -> Optional[Path]:
@@ -86,7 +113,9 @@ def convert(
     set_values: List[str] = typer.Option([], "--set", metavar="KEY=VALUE", help="Hydra-style override, e.g. model.fp8=True (repeatable; ~KEY deletes)."),
     env_values: List[str] = typer.Option([], "--env", metavar="NAME=VALUE", help="Value for ${oc.env:NAME} (repeatable). The process environment is never read."),
     target_nemo: str = typer.Option("2.5", "--target-nemo", help=f"NeMo 2.x release whose MegatronMixedPrecision signature to emit: {', '.join(TARGETS)}."),
-    nemo1_version: str = typer.Option("1.23", "--nemo1-version", help="NeMo 1.x semantics the config ran with: 1.21, 1.22, 1.23, or 2.x (the NeMo 1.0 code inside NeMo 2.x containers)."),
+    nemo1_version: Optional[str] = typer.Option(None, "--nemo1-version", help=NEMO1_HELP),
+    trainer_builder: Optional[str] = typer.Option(None, "--trainer-builder", help=BUILDER_HELP),
+    run_name: Optional[str] = typer.Option(None, "--run", metavar="NAME", help="In a file holding several runs (e.g. actor and critic), convert only this one."),
     stdin_filename: str = typer.Option("<stdin>", "--stdin-filename", help="Name to report for input read from stdin."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Also print informational notes on stderr."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Print only errors and the summary on stderr."),
@@ -105,7 +134,9 @@ def convert(
     from migrate.report import print_findings, summary_line
 
     _choice(target_nemo, TARGETS, "--target-nemo")
-    _choice(nemo1_version, NEMO1_VERSIONS, "--nemo1-version")
+    _nemo1_version(nemo1_version)
+    if trainer_builder is not None:
+        _choice(trainer_builder, TRAINER_BUILDERS, "--trainer-builder")
     _choice(target, ("nemo2", "bridge", "automodel"), "--target")
     if into and target == "bridge":
         raise typer.BadParameter("--into rewrites NeMo 2.0 scripts (--target nemo2) or AutoModel YAML recipes (--target automodel)", param_hint="--into")
@@ -116,7 +147,16 @@ def convert(
         env = parse_env(env_values)
     except OverrideSyntaxError as error:
         raise typer.BadParameter(str(error)) from None
-    options = ConvertOptions(overrides=overrides, env=env, nemo1_version=nemo1_version, target_nemo=target_nemo, target=target)
+    options = ConvertOptions(
+        overrides=overrides,
+        env=env,
+        nemo1_version=nemo1_version or DEFAULT_NEMO1_VERSION,
+        target_nemo=target_nemo,
+        target=target,
+        nemo1_version_from="default" if nemo1_version is None else "--nemo1-version",
+        trainer_builder=trainer_builder,
+        run=run_name,
+    )
     if show_diff and check:
         raise typer.BadParameter("use either --diff or --check", param_hint="--diff")
     outputs = Outputs("diff" if show_diff else "check" if check else "write")
@@ -169,22 +209,30 @@ def convert(
             if not quiet:
                 print(f"{result.path}: skipped: {result.message}", file=sys.stderr)
             return
-        if not quiet:
-            print_findings(result.path, result.findings, verbose)
+        parts = result.parts or (result,)
         target_path = planned[item.path]
-        if target_path is None:
-            counts["converted"] += 1
-            if len(inputs) > 1:
-                sys.stdout.write(f"# ===== nemo-migrate: {result.path} =====\n")
-            sys.stdout.write(result.output)
-            sys.stdout.flush()
-            return
-        try:
-            outputs.offer(target_path, result.output)
-        except InputError as error:
-            print(str(error), file=sys.stderr)
+        if len(parts) > 1 and output is not None:
+            print(f"{result.path}: holds {len(parts)} training runs ({', '.join(p.run or '?' for p in parts)}): "
+                  "use --out-dir, or choose one with --run NAME", file=sys.stderr)
             counts["failed"] += 1
             return
+        for part in parts:
+            if not quiet:
+                print_findings(result.path, part.findings, verbose)
+            if target_path is None:
+                if len(inputs) > 1 or len(parts) > 1:
+                    run = f" (run {part.run})" if part.run else ""
+                    sys.stdout.write(f"# ===== nemo-migrate: {result.path}{run} =====\n")
+                sys.stdout.write(part.output)
+                sys.stdout.flush()
+                continue
+            destination = _run_output(target_path, part.run) if len(parts) > 1 else target_path
+            try:
+                outputs.offer(destination, part.output)
+            except InputError as error:
+                print(str(error), file=sys.stderr)
+                counts["failed"] += 1
+                return
         counts["converted"] += 1
 
     if len(inputs) > 5 and sys.stderr.isatty() and not quiet:
@@ -317,7 +365,9 @@ def verify(
     set_values: List[str] = typer.Option([], "--set", metavar="KEY=VALUE", help="Hydra-style override of the YAML (repeatable)."),
     env_values: List[str] = typer.Option([], "--env", metavar="NAME=VALUE", help="Value for ${oc.env:NAME} (repeatable)."),
     target_nemo: str = typer.Option("2.5", "--target-nemo", help=f"NeMo 2.x release whose plugin semantics apply: {', '.join(TARGETS)}."),
-    nemo1_version: str = typer.Option("1.23", "--nemo1-version", help="NeMo 1.x semantics of the legacy run."),
+    nemo1_version: Optional[str] = typer.Option(None, "--nemo1-version", help=NEMO1_HELP),
+    trainer_builder: Optional[str] = typer.Option(None, "--trainer-builder", help=BUILDER_HELP),
+    run_name: Optional[str] = typer.Option(None, "--run", metavar="NAME", help="In a file holding several runs, verify this one."),
 ) -> None:
     """Prove the migrated settings train like the legacy ones: settings side by side, then bitwise on a GPU."""
     from migrate.convert import ConvertOptions
@@ -325,7 +375,9 @@ def verify(
     from migrate.verify.command import VerifyRequest, run_verify
 
     _choice(target_nemo, TARGETS, "--target-nemo")
-    _choice(nemo1_version, NEMO1_VERSIONS, "--nemo1-version")
+    _nemo1_version(nemo1_version)
+    if trainer_builder is not None:
+        _choice(trainer_builder, TRAINER_BUILDERS, "--trainer-builder")
     _choice(target, ("nemo2", "bridge", "automodel"), "--target")
     if generated is not None and script is not None:
         raise typer.BadParameter("use either --generated or --script", param_hint="--generated")
@@ -336,7 +388,16 @@ def verify(
         env = parse_env(env_values)
     except OverrideSyntaxError as error:
         raise typer.BadParameter(str(error)) from None
-    options = ConvertOptions(overrides=overrides, env=env, nemo1_version=nemo1_version, target_nemo=target_nemo, target=target)
+    options = ConvertOptions(
+        overrides=overrides,
+        env=env,
+        nemo1_version=nemo1_version or DEFAULT_NEMO1_VERSION,
+        target_nemo=target_nemo,
+        target=target,
+        nemo1_version_from="default" if nemo1_version is None else "--nemo1-version",
+        trainer_builder=trainer_builder,
+        run=run_name,
+    )
     request = VerifyRequest(
         yaml_path, options, generated or script, steps, not no_numeric, require_gpu, benchmark, strict, json_out, plot_out
     )

@@ -85,11 +85,21 @@ class PrecisionSpec:
     grad_reduce_dtype: Setting[str]
     loss_scaling: LossScaling
     fp8: Fp8
-    gradient_clip_val: Setting[float]  # 0.0: no clipping
+    gradient_clip_val: Setting[float | None]  # 0.0: no clipping; None: not decided by this file
     fsdp: Setting[bool]
     fp16_lm_cross_entropy: Setting[bool]
     grad_allreduce_chunk_size_mb: Setting[int] | None
     findings: tuple[Finding, ...] = field(default=())
+    # What kind of run this is and which NeMo 1.x rules and trainer builder were applied, each with why.
+    role: Setting[str] = Setting("training", Origin.default("a NeMo 1.0 training config"))
+    release: Setting[str] = Setting("1.23", Origin.default("NeMo 1.23 (default)"))
+    trainer_builder: Setting[str] = Setting("gpt", Origin.default("MegatronTrainerBuilder"))
+    run: str | None = None  # the run's name in a file holding several (e.g. "actor")
+
+    @property
+    def clipping_known(self) -> bool:
+        """False when the file does not decide gradient clipping (no trainer; Aligner value set at launch)."""
+        return self.gradient_clip_val.value is not None
 
     def summary(self) -> str:
         """One line on what the legacy run did, for the header of every target's output."""
@@ -100,7 +110,8 @@ class PrecisionSpec:
             fp8_text = "FP8 requested but inactive (no Transformer Engine layers)"
         else:
             fp8_text = "no FP8"
-        return f"{self.compute_dtype.value} {self.amp_mode.value}, {self.code_path.value} Megatron path, {fp8_text}"
+        run = f"{self.run}: " if self.run else ""
+        return f"{run}{self.compute_dtype.value} {self.amp_mode.value}, {self.code_path.value} Megatron path, {fp8_text}"
 
     def settings(self) -> dict[str, Setting[Any]]:
         """Flat view `name -> Setting` (nested groups as `fp8.margin`), for tables and JSON."""

@@ -242,7 +242,7 @@ class _Planner:
             "with distributed.strategy megatron_fsdp or ddp sets its precision elsewhere",
         )
         clip = s.gradient_clip_val
-        if s.optimizer.value is not None:
+        if s.optimizer.value is not None and s.clipping_known:
             what = "did not clip gradients" if clip.value == 0.0 else f"clipped gradients at norm {clip.value}"
             self.note(
                 "gradient-clipping",

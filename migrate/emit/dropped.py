@@ -40,6 +40,8 @@ def dropped_settings(spec: PrecisionSpec) -> tuple[Dropped, ...]:
 
 def clipping_changes(spec: PrecisionSpec) -> bool:
     """Megatron-core's OptimizerConfig clips at 1.0; a training config that did otherwise must say so."""
+    if not spec.clipping_known:
+        return False  # the file does not decide it; the spec's finding says so
     return spec.gradient_clip_val.value != 1.0 and spec.optimizer.value is not None
 
 

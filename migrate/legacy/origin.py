@@ -9,8 +9,9 @@ from dataclasses import dataclass
 class Origin:
     """Provenance of one effective setting.
 
-    kind is "key" (read from the YAML), "override" (--set), "default" (NeMo 1.0 code default,
-    `detail` says which) or "derived" (computed from other settings, `detail` says how).
+    kind is "key" (read from the YAML), "override" (--set), "option" (another command-line option or
+    setting, `detail` names it), "default" (NeMo 1.0 code default, `detail` says which) or "derived"
+    (computed from other settings, `detail` says how).
     """
 
     kind: str
@@ -25,6 +26,10 @@ class Origin:
         return Origin("default", detail=detail)
 
     @staticmethod
+    def option(detail: str) -> Origin:
+        return Origin("option", detail=detail)
+
+    @staticmethod
     def derived(detail: str, key: str | None = None, line: int | None = None) -> Origin:
         return Origin("derived", key=key, line=line, detail=detail)
 
@@ -37,6 +42,8 @@ class Origin:
         """Only the place: `model.fp8 (line 12)`, `--set model.fp8=True`, or None for a code default."""
         if self.kind == "override":
             return f"--set {self.detail}"
+        if self.kind == "option":
+            return self.detail
         if self.key is None:
             return None
         return f"{self.key} (line {self.line})" if self.line else self.key
@@ -47,6 +54,8 @@ class Origin:
             text = f"{self.key} (line {self.line})" if self.line else str(self.key)
         elif self.kind == "override":
             text = f"--set {self.detail}"
+        elif self.kind == "option":
+            text = str(self.detail)
         elif self.kind == "default":
             text = f"NeMo 1.0 default: {self.detail}"
         else:

@@ -61,9 +61,18 @@ def _choice(value: str, choices, what: str) -> str:
     return value
 
 
+def _nemo1_version(value: str) -> str:
+    from migrate.legacy.versions import resolve_version
+
+    try:
+        resolve_version(str(value))
+    except ValueError as error:
+        raise UsageError(f"nemo1-version: {error}") from None
+    return str(value)
+
+
 def _resolve(request: LintRequest):
     from migrate.emit.signatures import TARGET_NEMO_CHOICES
-    from migrate.legacy.versions import NEMO1_VERSION_CHOICES
 
     file_settings = load_settings(list(request.config))
     conf = file_settings.values
@@ -89,7 +98,7 @@ def _resolve(request: LintRequest):
         raise UsageError(str(error)) from None
     options = LintOptions(
         env=env_values,
-        nemo1_version=_choice(request.nemo1_version or conf.get("nemo1-version", "1.23"), NEMO1_VERSION_CHOICES, "nemo1-version"),
+        nemo1_version=_nemo1_version(request.nemo1_version or conf.get("nemo1-version", "1.23")),
         target_nemo=_choice(request.target_nemo or conf.get("target-nemo", "2.5"), TARGET_NEMO_CHOICES, "target-nemo"),
     )
     settings = LintSettings(options=options, selection=selection, root=file_settings.root)

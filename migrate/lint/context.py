@@ -103,6 +103,7 @@ class LegacyContext(YamlContext):
         self.options = options
         self.profile = nemo1_profile(options.nemo1_version)
         self.refusal_lines: set[int] = set()  # lines a refusal rule reported (see NMP100)
+        self.not_expressible = None  # set when the run is one no target can express
 
     def model_key(self, name: str) -> str:
         return self.layout.key(name)
@@ -137,7 +138,8 @@ class LegacyContext(YamlContext):
 
     def trainer_precision_key(self) -> str | None:
         if self.layout.has_trainer:
-            return "trainer.precision" if self.config.has("trainer.precision") else None
+            key = self.layout.trainer_key("precision")
+            return key if self.config.has(key) else None
         return self.model_key("precision") if self.config.has(self.model_key("precision")) else None
 
     def compute_dtype(self) -> str | None:
@@ -171,12 +173,15 @@ class LegacyContext(YamlContext):
 
     @cached_property
     def _spec_result(self):
-        from migrate.legacy.semantics import build_spec
+        from migrate.legacy.semantics import NotExpressible, build_spec
 
         try:
             return build_spec(self.config, self.layout, self.profile), None
         except InputError as error:
             return None, error
+        except NotExpressible as error:
+            self.not_expressible = error
+            return None, None
 
     @property
     def spec(self):
@@ -202,10 +207,18 @@ class LegacyContext(YamlContext):
         return self._plan_result[0]
 
     def findings(self) -> tuple:
-        """Spec and plan findings (the plan repeats the spec's); empty when the spec cannot be built."""
+        """Spec and plan findings (the plan repeats the spec's); empty when the spec cannot be built,
+        except the one saying why a run no target can express was not migrated."""
         if self.plan is not None:
             return self.plan.findings
-        return self.spec.findings if self.spec is not None else ()
+        if self.spec is not None:
+            return self.spec.findings
+        if self.not_expressible is not None:
+            from migrate.spec import Finding
+
+            error = self.not_expressible
+            return (Finding("not-expressible", "warning", error.message, error.origin),)
+        return ()
 
 
 class AutomodelContext(YamlContext):

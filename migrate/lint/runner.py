@@ -83,7 +83,8 @@ def _legacy_rules() -> list[Rule]:
 
 
 def _lint_yaml(text: str, path: str, settings: LintSettings, enabled: frozenset[str]) -> FileResult:
-    from migrate.legacy.layout import Skip, detect_layout
+    from migrate.legacy.layout import Skip
+    from migrate.legacy.roles import detect_runs
     from migrate.legacy.yamlsource import parse_yaml
 
     document = parse_yaml(text, path)
@@ -91,11 +92,14 @@ def _lint_yaml(text: str, path: str, settings: LintSettings, enabled: frozenset[
         ctx = AutomodelContext(document)
         return FileResult(path, "automodel", _run(rules_for("automodel"), ctx, enabled, path), text)
     config = CachedConfig(document, dict(settings.options.env))
-    layout = detect_layout(config)
-    if isinstance(layout, Skip):
+    runs = detect_runs(config)
+    if isinstance(runs, Skip):
         return FileResult(path, "skipped", [], text)
-    ctx = LegacyContext(config, layout, settings.options)
-    return FileResult(path, "legacy", _run(_legacy_rules(), ctx, enabled, path), text)
+    diagnostics: list[Diagnostic] = []
+    for layout in runs:  # a file holding several runs (actor, critic) is checked run by run
+        ctx = LegacyContext(config, layout, settings.options)
+        diagnostics.extend(d for d in _run(_legacy_rules(), ctx, enabled, path) if d not in diagnostics)
+    return FileResult(path, "legacy", diagnostics, text)
 
 
 def _lint_python(text: str, path: str, enabled: frozenset[str]) -> FileResult:

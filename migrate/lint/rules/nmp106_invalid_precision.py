@@ -10,7 +10,7 @@ from migrate.lint.rule import Rule
 def check(ctx):
     keys = [ctx.model_key("precision")]
     if ctx.layout.has_trainer:
-        keys.insert(0, "trainer.precision")
+        keys.insert(0, ctx.layout.trainer_key("precision"))
     for key in keys:
         raw = ctx.get(key)
         if raw is None or not raw.known:

@@ -13,7 +13,8 @@ def check(ctx):
     if model is None:
         return
     # trainer.precision absent: PyTorch Lightning's default '32-true'
-    trainer = ctx.precision("trainer.precision") if ctx.get("trainer.precision") is not None else "fp32"
+    trainer_key = ctx.layout.trainer_key("precision")
+    trainer = ctx.precision(trainer_key) if ctx.get(trainer_key) is not None else "fp32"
     if trainer is not None and model != trainer:
         yield ctx.at_key(
             key,
