@@ -113,8 +113,9 @@ def print_loss_scaling(check, console) -> None:
     if check.comparison.equal:
         console.print("[green]loss scale, skipped steps and training bitwise equal at every step of the schedule[/]")
     else:
-        console.print(f"scale histories differ from step {first_scale or '-'}, skipped steps from step {first_skip or '-'}; "
-                      f"outputs drift up to {_fmt(check.distance.worst_relative_error)} (relative error)")
+        skips = f"skipped steps from step {first_skip}" if first_skip else "the same steps skipped"
+        scales = f"scale histories differ from step {first_scale}" if first_scale else "the same scale history"
+        console.print(f"{scales}, {skips}; outputs drift up to {_fmt(check.distance.worst_relative_error)} (relative error)")
         if check.rule_difference:
             console.print("[yellow]the twin (NeMo 1.0's settings under Megatron-core's rule) reproduces the migrated run bitwise: "
                           "the difference is NeMo 1.0's scaler rule, which NeMo 2.0 cannot express (counted with --strict)[/]")

@@ -247,7 +247,8 @@ def _print_numeric(result: VerifyResult, console, escape) -> None:
             f"worst cosine {check.worst_cosine:.5f}: {mark} thresholds (rel <= {MAX_RELATIVE_ERROR}, cos >= {MIN_COSINE})"
         )
     timings = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.timings.items())
-    console.print(f"numeric check: {numeric.wall_s:.1f} s, peak GPU memory {numeric.peak_memory_bytes / 2**20:.0f} MiB ({timings})")
+    memory = f"peak GPU memory {numeric.peak_memory_bytes / 2**20:.0f} MiB" if numeric.environment.get("device") != "CPU" else "on the CPU"
+    console.print(f"numeric check: {numeric.wall_s:.1f} s, {memory} ({timings})")
 
 
 def _print_bench(bench, console) -> None:

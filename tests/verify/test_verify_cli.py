@@ -16,7 +16,7 @@ NO_GPU = "no CUDA device"
 @pytest.fixture
 def no_gpu(monkeypatch):
     """CI has no GPU; make that explicit so the tests mean the same on a GPU machine."""
-    monkeypatch.setattr(numeric, "unavailable_reason", lambda: NO_GPU)
+    monkeypatch.setattr(numeric, "unavailable_reason", lambda *gpus: NO_GPU)
 
 
 def test_equivalent_config_exits_0_and_says_only_the_structural_check_ran(no_gpu):
@@ -43,6 +43,14 @@ def test_require_gpu_without_gpu_exits_3(no_gpu):
     result = run_cli(["verify", f"{VERIFY}/e4m3.yaml", "--require-gpu"])
     assert result.code == 3
     assert "--require-gpu: the numeric check cannot run here: no CUDA device" in result.stderr
+
+
+def test_gpus_2_without_two_gpus_is_a_missing_machine(no_gpu):
+    result = run_cli(["verify", f"{VERIFY}/e4m3.yaml", "--gpus", "2", "--require-gpu"])
+    assert result.code == 3
+    assert "--require-gpu: the numeric check cannot run here: no CUDA device" in result.stderr
+    assert run_cli(["verify", f"{VERIFY}/e4m3.yaml", "--gpus", "2", "--target", "automodel"]).code == 2
+    assert run_cli(["verify", f"{VERIFY}/e4m3.yaml", "--gpus", "2", "--no-numeric"]).code == 2
 
 
 def test_bad_input_exits_2_with_a_located_message(no_gpu, tmp_path):
