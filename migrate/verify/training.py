@@ -34,6 +34,10 @@ class ModelShape:
     ffn: int = 1024
     seed: int = 1234
     lr: float = 1e-3
+    # Add the input back to the output, as a transformer layer adds to its residual stream. The
+    # stream is where O1 and O2 differ in a TE model: TE casts its own fp32 weights to the autocast
+    # dtype (so its GEMMs match O2's), while the residual stays fp32 under O1 and is half under O2.
+    residual: bool = False
 
 
 @dataclass(frozen=True)
@@ -204,7 +208,10 @@ def train(config: RunConfig, steps: int, shape: ModelShape, engine: Engine = TE_
                 stack.enter_context(torch.autocast(device_type=engine.device, dtype=compute))
             if recipe is not None:
                 stack.enter_context(fp8_context(recipe, dp.group if dp is not None else None))
-            out = model(x.to(input_dtype))
+            inputs = x.to(input_dtype)
+            out = model(inputs)
+        if shape.residual:
+            out = out + inputs  # outside autocast: fp32 under O1 (fp32 + half), half under O2
         loss = ((out.float() - target) ** 2).sum(-1).mean()
         loss_scale = scaler.scale if scaler is not None else 1.0
         (loss * loss_scale).backward()

