@@ -36,15 +36,20 @@ def require_te_gpu(what: str = "numeric check needs a CUDA device with Transform
     return numeric
 
 
-def require_two_gpus():
-    """Like require_te_gpu, and then skip (never fail) with fewer than two CUDA devices."""
-    numeric = require_te_gpu("the 2-GPU check needs CUDA devices with Transformer Engine")
-    import torch
+def _cuda_devices() -> int:
+    try:
+        import torch
+    except ImportError:
+        return 0
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
 
-    count = torch.cuda.device_count()
+
+def require_two_gpus():
+    """Skip (never fail) with fewer than two CUDA devices; with two or more, like require_te_gpu."""
+    count = _cuda_devices()
     if count < 2:
         pytest.skip(
             f"needs 2 CUDA devices, this machine has {count} (skipped even under {REQUIRE_GPU_ENV}=1: "
             "the two-GPU machine is not always available; run these tests there with -m gpu2)"
         )
-    return numeric
+    return require_te_gpu("the 2-GPU check needs CUDA devices with Transformer Engine")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import gpu_helpers
 from gpu_helpers import REQUIRE_GPU_ENV, require_two_gpus, stack_missing
 
 from migrate.verify import numeric
@@ -22,9 +23,15 @@ def test_missing_stack_fails_when_the_gpu_is_required(monkeypatch, value):
 
 
 def test_two_gpu_tests_skip_with_fewer_gpus_even_when_the_gpu_is_required(monkeypatch):
-    torch = pytest.importorskip("torch")
     monkeypatch.setenv(REQUIRE_GPU_ENV, "1")
-    monkeypatch.setattr(numeric, "unavailable_reason", lambda: None)  # a working one-GPU stack
-    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr(gpu_helpers, "_cuda_devices", lambda: 1)
     with pytest.raises(pytest.skip.Exception, match="needs 2 CUDA devices, this machine has 1 .*not always available"):
+        require_two_gpus()
+
+
+def test_two_gpu_tests_fail_on_a_broken_stack_with_two_gpus_when_required(monkeypatch):
+    monkeypatch.setenv(REQUIRE_GPU_ENV, "1")
+    monkeypatch.setattr(gpu_helpers, "_cuda_devices", lambda: 2)
+    monkeypatch.setattr(numeric, "unavailable_reason", lambda: "Transformer Engine is not importable")
+    with pytest.raises(pytest.fail.Exception, match="Transformer Engine is not importable"):
         require_two_gpus()
