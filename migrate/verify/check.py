@@ -39,7 +39,6 @@ class VerifyResult:
     timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds
     target: str = "nemo2"  # "nemo2" | "bridge" | "automodel"
     torchao_recipe: str | None = None  # automodel: the torchao float8 recipe of the migrated side
-    gpus: int = 1  # data-parallel processes of the numeric check (--gpus)
 
     @property
     def approximate(self) -> bool:

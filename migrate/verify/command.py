@@ -111,7 +111,6 @@ def run_verify(request: VerifyRequest, console) -> int:
         return BAD_INPUT
 
     result.timings["structural"] = time.perf_counter() - started
-    result.gpus = request.gpus
     machine_missing = False
     if not request.numeric:
         result.numeric_skipped = "--no-numeric"

@@ -87,7 +87,7 @@ def _numeric_json(result: VerifyResult) -> dict[str, Any]:
         "ran": True,
         "steps": numeric.steps,
         "outcome": numeric.outcome,
-        "bitwise_equal": numeric.comparison.equal and all(rank.comparison.equal for rank in numeric.ranks),
+        "bitwise_equal": all(rank.comparison.equal for rank in numeric.ranks),
         "gpus": numeric.world_size,
         "backend": numeric.backend,
         "projections": list(numeric.projections),
@@ -280,7 +280,7 @@ def write_plot(result: VerifyResult, path: str) -> None:
     fig, axes = plt.subplots(len(panels), 1, figsize=(8, 3.4 * len(panels)), constrained_layout=True, squeeze=False)
     for axis, panel in zip(axes[:, 0], panels):
         for series in panel.series:
-            axis.plot(series.x, series.y, series.style or "none", marker=series.marker or None, label=series.label)
+            axis.plot(series.x, series.y, linestyle=series.style or "none", marker=series.marker or None, label=series.label)
         for y, label in panel.hlines:
             axis.axhline(y, color="red", linestyle=":", label=label)
         if panel.series:

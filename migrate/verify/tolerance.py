@@ -36,8 +36,6 @@ class Tolerance:
 
 WITHOUT_FP8 = Tolerance("without FP8", 0.02, 0.9998)
 WITH_FP8 = Tolerance("with FP8", 0.10, 0.995)
-# Each run against the fp32 reference: a sanity bound (the FP8-vs-no-FP8 bound of traces.py).
-REFERENCE = Tolerance("against the fp32 reference", 0.25, 0.97)
 
 
 def tolerance_for(fp8: bool) -> Tolerance:
@@ -76,7 +74,9 @@ class PairDistance:
 
 @dataclass(frozen=True)
 class DistanceCheck:
-    """`judged` (migrated vs legacy as it ran) against `tolerance`; `references`: each vs fp32."""
+    """`judged` (migrated vs legacy as it ran) against `tolerance`. `references` (each run vs the
+    fp32 reference) are reported, not judged: the reference trains every step, while fp16 runs skip
+    the steps their loss scale overflows, so its distance grows with the skips, not the migration."""
 
     judged: PairDistance
     tolerance: Tolerance
@@ -84,15 +84,12 @@ class DistanceCheck:
 
     @property
     def within(self) -> bool:
-        if self.judged.failing_steps(self.tolerance):
-            return False
-        return not any(pair.failing_steps(REFERENCE) for pair in self.references)
+        return not self.judged.failing_steps(self.tolerance)
 
     def to_json(self) -> dict:
         return {
             "tolerance": {"name": self.tolerance.name, "max_relative_error": self.tolerance.max_relative_error,
                           "min_cosine": self.tolerance.min_cosine},
-            "reference_bound": {"max_relative_error": REFERENCE.max_relative_error, "min_cosine": REFERENCE.min_cosine},
             "judged": self.judged.to_json(),
             "failing_steps": list(self.judged.failing_steps(self.tolerance)),
             "references": [pair.to_json() for pair in self.references],

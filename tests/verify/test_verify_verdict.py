@@ -7,7 +7,7 @@ import math
 import pytest
 
 from migrate.verify.recipes import MEGATRON_RULE, NEMO1_RULE, RecipeConfig, RunConfig, ScalerConfig
-from migrate.verify.tolerance import REFERENCE, WITH_FP8, WITHOUT_FP8, DistanceCheck, PairDistance, tolerance_for
+from migrate.verify.tolerance import WITH_FP8, WITHOUT_FP8, DistanceCheck, PairDistance, tolerance_for
 from migrate.verify.twin import expressible_twin
 from migrate.verify.verdict import (
     BAD_INPUT,
@@ -112,12 +112,10 @@ def test_tolerance_decision_per_step():
     assert pair([0.01, math.inf], [0.9, math.nan]).failing_steps(WITH_FP8) == (1, 2)
 
 
-def test_each_run_must_stay_near_the_fp32_reference():
+def test_distances_to_the_fp32_reference_are_reported_not_judged():
     judged = pair([0.001], [0.99999])
-    near = PairDistance("migrated", "fp32 reference", (0.05,), (0.999,))
-    far = PairDistance("migrated", "fp32 reference", (REFERENCE.max_relative_error * 2,), (0.9,))
-    assert DistanceCheck(judged, WITHOUT_FP8, (near,)).within
-    assert not DistanceCheck(judged, WITHOUT_FP8, (near, far)).within
-    document = DistanceCheck(judged, WITHOUT_FP8, (near,)).to_json()
+    far = PairDistance("migrated", "fp32 reference", (0.5,), (0.9,))  # e.g. fp16 skipped steps the reference took
+    assert DistanceCheck(judged, WITHOUT_FP8, (far,)).within
+    document = DistanceCheck(judged, WITHOUT_FP8, (far,)).to_json()
     assert document["tolerance"] == {"name": "without FP8", "max_relative_error": 0.02, "min_cosine": 0.9998}
-    assert document["within_tolerance"] is True and document["references"][0]["of"] == "migrated"
+    assert document["within_tolerance"] is True and document["references"][0]["relative_error"] == [0.5]
