@@ -36,13 +36,13 @@ PY
 } >> "$OUT/env.txt"
 
 started=$(date +%s)
-NEMO_MIGRATE_REQUIRE_GPU=1 timeout 300 python3 -m pytest -m "gpu or gpu2" -q -rA -p no:cacheprovider tests > "$OUT/gpu_tests.txt" 2>&1
+NEMO_MIGRATE_REQUIRE_GPU=1 timeout 240 python3 -m pytest -m "gpu or gpu2" -q -rA --durations=15 -p no:cacheprovider tests > "$OUT/gpu_tests.txt" 2>&1
 status=$?
 echo "== pytest exit status $status after $(( $(date +%s) - started )) s" >> "$OUT/gpu_tests.txt"
 tail -n 3 "$OUT/gpu_tests.txt"
 
 started=$(date +%s)
-timeout 200 python3 bench/bench_verify.py --out "$OUT" --skip-benchmark > "$OUT/bench_stdout.txt" 2>&1
+timeout 240 python3 bench/bench_verify.py --out "$OUT" --skip-benchmark > "$OUT/bench_stdout.txt" 2>&1
 echo "== bench exit status $? after $(( $(date +%s) - started )) s" >> "$OUT/bench_stdout.txt"
 tail -n 1 "$OUT/bench_stdout.txt"
 ls -l "$OUT"
