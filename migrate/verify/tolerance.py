@@ -9,8 +9,9 @@ Calibration (H200, TE 2.20.2, torch 2.11; `te.LayerNormMLP(512, 2048)` + `te.Lin
 10 steps, fp32 reference): without FP8, O2 vs O1 grows from 0.32% to 0.77% (cosine >= 0.99997); with
 FP8 delayed scaling (hybrid, 1024 / max) it is about 4.4% (cosine >= 0.9986), FP8 quantisation
 dominating. The bounds leave 2-3x headroom over those worst steps; each cosine bound is the one a
-relative error at the bound implies, 1 - e**2 / 2. verify's own model (hidden 256, lr 1e-3) moves
-less per step, so these are upper bounds for it (bench/bench_verify.py prints its distances).
+relative error at the bound implies, 1 - e**2 / 2. verify's own model (hidden 256, lr 1e-3, with
+a residual connection for O1) was not part of that measurement: bench/bench_verify.py prints its
+distances.
 """
 
 from __future__ import annotations
