@@ -359,6 +359,7 @@ def verify(
     json_out: Optional[str] = typer.Option(None, "--json", metavar="OUT", help="Write every figure as JSON."),
     plot_out: Optional[str] = typer.Option(None, "--plot", metavar="OUT.png", help="Plot the per-step difference and FP8 scale history (needs matplotlib)."),
     require_gpu: bool = typer.Option(False, "--require-gpu", help="Exit 3 if the numeric check cannot run (no CUDA or Transformer Engine)."),
+    gpus: int = typer.Option(1, "--gpus", min=1, max=64, metavar="N", help="Train the numeric check data-parallel on N GPUs (N >= 2: spawned processes over NCCL; compares per rank, incl. amax reduction and gradient all-reduce dtype)."),
     no_numeric: bool = typer.Option(False, "--no-numeric", help="Run the structural check only."),
     benchmark: bool = typer.Option(False, "--benchmark", help="Also time the layer at hidden 4096 / 8192 tokens in FP8 and without."),
     strict: bool = typer.Option(False, "--strict", help="Count known NeMo 2.0 limitations (e.g. O1) as differences."),
@@ -369,7 +370,12 @@ def verify(
     trainer_builder: Optional[str] = typer.Option(None, "--trainer-builder", help=BUILDER_HELP),
     run_name: Optional[str] = typer.Option(None, "--run", metavar="NAME", help="In a file holding several runs, verify this one."),
 ) -> None:
-    """Prove the migrated settings train like the legacy ones: settings side by side, then bitwise on a GPU."""
+    """Prove the migrated settings train like the legacy ones: settings side by side, then bitwise on a GPU.
+
+    Exit status: 0 equivalent, 1 not equivalent, 2 bad input, 3 --require-gpu but no CUDA / Transformer
+    Engine / enough GPUs here, 4 the numeric check failed while running (never a pass), 5 differs within
+    tolerance (what NeMo 2.0 cannot express, e.g. O1, moves training less than the documented tolerance).
+    """
     from migrate.convert import ConvertOptions
     from migrate.legacy.overrides import OverrideSyntaxError, parse_env, parse_override
     from migrate.verify.command import VerifyRequest, run_verify
@@ -381,8 +387,10 @@ def verify(
     _choice(target, ("nemo2", "bridge", "automodel"), "--target")
     if generated is not None and script is not None:
         raise typer.BadParameter("use either --generated or --script", param_hint="--generated")
-    if no_numeric and (require_gpu or benchmark):
-        raise typer.BadParameter("--no-numeric contradicts --require-gpu/--benchmark", param_hint="--no-numeric")
+    if no_numeric and (require_gpu or benchmark or gpus > 1):
+        raise typer.BadParameter("--no-numeric contradicts --require-gpu/--benchmark/--gpus", param_hint="--no-numeric")
+    if gpus > 1 and target == "automodel":
+        raise typer.BadParameter("the approximate AutoModel check runs on one GPU", param_hint="--gpus")
     try:
         overrides = tuple(parse_override(item) for item in set_values)
         env = parse_env(env_values)
@@ -399,7 +407,8 @@ def verify(
         run=run_name,
     )
     request = VerifyRequest(
-        yaml_path, options, generated or script, steps, not no_numeric, require_gpu, benchmark, strict, json_out, plot_out
+        yaml_path, options, generated or script, steps, not no_numeric, require_gpu, benchmark, strict, json_out, plot_out,
+        gpus=gpus,
     )
     from rich.console import Console
 

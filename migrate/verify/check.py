@@ -16,6 +16,7 @@ from migrate.verify.legacy_side import legacy_effective
 from migrate.verify.nemo2_side import nemo2_effective, read_plugin
 from migrate.verify.recipes import RunConfig, run_config
 from migrate.verify.structural import StructuralResult, compare
+from migrate.verify.verdict import DIFFERS, EQUAL, WITHIN, worst
 
 GENERATED = "<generated>"
 
@@ -31,6 +32,7 @@ class VerifyResult:
     migrated_run: RunConfig
     numeric: object | None = None  # numeric.NumericResult
     numeric_skipped: str | None = None  # why the numeric check did not run
+    numeric_failed: str | None = None  # the error that stopped the numeric check (exit status 4)
     benchmark: object | None = None  # benchmark.BenchResult
     strict: bool = False
     timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds
@@ -43,13 +45,28 @@ class VerifyResult:
         return self.target == "automodel"
 
     @property
-    def equivalent(self) -> bool:
-        """Bitwise targets: equivalent. Approximate target: within the documented tolerance."""
+    def outcome(self) -> str:
+        """EQUAL (equivalent; AutoModel: within its approximate tolerance), WITHIN (differs within
+        tolerance: only what the target cannot express differs) or DIFFERS (not equivalent)."""
         if not self.structural.equivalent(self.strict):
-            return False
+            return DIFFERS
         if self.numeric is None:
-            return True
-        return self.numeric.within_tolerance if self.approximate else self.numeric.equal
+            return EQUAL
+        if self.approximate:
+            return EQUAL if self.numeric.within_tolerance else DIFFERS
+        outcome = self.numeric.outcome
+        scaling = self.numeric.loss_scaling
+        if self.strict and scaling is not None and scaling.rule_difference:
+            outcome = worst(outcome, DIFFERS)  # --strict counts NeMo 1.0's inexpressible scaler rule
+        return outcome
+
+    @property
+    def equivalent(self) -> bool:
+        return self.outcome == EQUAL
+
+    @property
+    def within_tolerance(self) -> bool:
+        return self.outcome == WITHIN
 
 
 def read_python(path: str) -> str:
