@@ -1,0 +1,116 @@
+"""Which files are training runs (config roles), which NeMo 1.x release names are accepted, and the
+release boundaries of the rules. Each row names the evidence or source line it pins."""
+
+from __future__ import annotations
+
+import pytest
+from facts import config
+
+from migrate.legacy.layout import Skip
+from migrate.legacy.roles import detect_runs
+from migrate.legacy.versions import nemo1_profile, resolve_version
+
+TRAIN = {"trainer.precision": "bf16", "model.megatron_amp_O2": True, "model.optim.name": "fused_adam"}
+
+
+@pytest.mark.parametrize(
+    ("keys", "role"),
+    [
+        pytest.param(TRAIN, "training", id="trainer + model + model.optim"),
+        pytest.param({"trainer.precision": "bf16", "model.megatron_amp_O2": True}, "training", id="no optimizer: still a training run"),
+        pytest.param({"precision": 16, "megatron_amp_O2": True, "optim.name": "fused_adam"}, "model-only",
+                     id=".nemo model_config.yaml: model keys at the root"),
+        pytest.param({"trainer.precision": "bf16", "model.fp8": True, "optim.use_distributed_optimizer": True, "ddp.fp8_param_gather": True},
+                     "not-nemo1", id="top-level optim/ddp with Megatron-core names: NeMo 2 runner"),
+        pytest.param({"trainer.precision": "bf16", "model.precision": "bfloat16", "export.dtype": "bf16"}, "export",
+                     id="export: section, no optimizer: export dtype"),
+        pytest.param({"trainer.precision": "bf16", "quantization.algorithm": "fp8", "export.dtype": 16}, "ptq",
+                     id="quantization + export without an optimizer: PTQ"),
+        pytest.param({**TRAIN, "quantization.algorithm": "fp8", "export.dtype": 16}, "training", id="QAT has an optimizer: training"),
+        pytest.param({"trainer.precision": 16, "gpt_model_file": "x.nemo", "inference.greedy": True}, "inference",
+                     id="inference: section and a model file, no optimizer"),
+        pytest.param({**TRAIN, "name": "megatron_t5_speechllm_tts_inference"}, "inference", id="job name says inference"),
+        pytest.param({**TRAIN, "inference.greedy": True}, "training", id="SFT configs carry an inference section: still training"),
+        pytest.param({"trainer.precision": 32, "model.megatron_amp_O2": True, "run.huggingface_ckpt_path": "/hf"}, "conversion",
+                     id="launcher conversion_hf2nemo: converter --precision decides"),
+        pytest.param({"trainer.precision": "bf16", "indexing.chunk_size": 256}, "data-preparation", id="RAG indexing"),
+        pytest.param({"trainer.precision": "bf16", "model._target_": "nemo.lightning.MegatronMixedPrecision"}, "nemo2",
+                     id="already NeMo 2.0"),
+        pytest.param({"devices": 8, "qkv_dgrad.method": "bulk"}, "not-precision", id="no precision keys"),
+    ],
+)
+def test_roles(keys, role) -> None:
+    runs = detect_runs(config(keys))
+    found = runs.role if isinstance(runs, Skip) else runs[0].role
+    assert found == role
+
+
+def test_a_file_with_several_runs_yields_one_run_each() -> None:
+    keys = {
+        "actor.trainer.precision": "bf16",
+        "actor.model.megatron_amp_O2": True,
+        "critic.trainer.precision": 16,
+        "critic.model.megatron_amp_O2": False,
+    }
+    runs = detect_runs(config(keys))
+    assert [(run.run, run.model, run.trainer_key("precision")) for run in runs] == [
+        ("actor", "actor.model", "actor.trainer.precision"),
+        ("critic", "critic.model", "critic.trainer.precision"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("given", "release"),
+    [
+        pytest.param("1.23", "1.23", id="a 1.x release"),
+        pytest.param("1.5", "1.5", id="first Megatron GPT release"),
+        pytest.param("2.4", "2.x", id="2.0-2.7 mean the NeMo 1.0 code inside 2.x"),
+        pytest.param("23.10", "1.22", id="container nemo:23.10 ships r1.22.0 (README)"),
+        pytest.param("23.08", "1.21", id="container nemo:23.08 ships r1.21.0"),
+        pytest.param("24.09", "2.x", id="container nemo:24.09 ships NeMo 2.0.0"),
+    ],
+)
+def test_release_names(given, release) -> None:
+    assert resolve_version(given)[0] == release
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        pytest.param("1.4", "no Megatron GPT training", id="before 1.5: nothing to migrate"),
+        pytest.param("24.12", "not confirmed from a source", id="a container tag without a source"),
+        pytest.param("1.24", "unknown NeMo 1.x version", id="no such release"),
+        pytest.param("latest", "unknown NeMo 1.x version", id="junk"),
+    ],
+)
+def test_refused_release_names(given, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        resolve_version(given)
+
+
+@pytest.mark.parametrize(
+    ("rule", "first", "last"),
+    [
+        pytest.param("reads_megatron_amp_o2", "1.6", None, id="O2 from 1.6"),
+        pytest.param("refuses_fp16_o2", "1.8", None, id="fp16 O2 refused from 1.8"),
+        pytest.param("has_fp8", "1.13", None, id="FP8 from 1.13"),
+        pytest.param("reads_reduce_amax", "1.15", None, id="reduce_amax from 1.15"),
+        pytest.param("model_precision_wins", "1.21", None, id="model.precision wins from 1.21"),
+        pytest.param("lightning2_spellings", "1.21", None, id="Lightning 2.0 from 1.21"),
+        pytest.param("legacy_fp8_history_1024_max", "1.22", None, id="FP8 defaults 1024/max from 1.22"),
+        pytest.param("reads_fp8_params", "1.23", None, id="fp8_params from 1.23"),
+        pytest.param("has_fsdp", "1.23", None, id="FSDP from 1.23"),
+        pytest.param("fp32_embedding_grads", "1.17", None, id="fp32 embedding grads from 1.17"),
+        pytest.param("peft_disables_scaler_with_pp", "1.19", None, id="PEFT PP>1 scaler off from 1.19"),
+        pytest.param("sft_script_disables_scaler_with_pp", "1.23", None, id="SFT via LMPP from 1.23"),
+        pytest.param("hysteresis_read", "1.6", None, id="hysteresis from 1.6"),
+        pytest.param("autocast_under_o2", "1.7", "1.17", id="autocast under O2 in 1.7-1.17"),
+        pytest.param("distributed_adam_state_forced_fp32", "1.17", "1.22", id="dist-Adam fp32 state forced in 1.17-1.22"),
+    ],
+)
+def test_release_boundaries(rule, first, last) -> None:
+    first_minor = int(first.split(".")[1])
+    last_minor = int(last.split(".")[1]) if last else 23
+    for minor in range(5, 24):
+        expected = first_minor <= minor <= last_minor
+        assert getattr(nemo1_profile(f"1.{minor}"), rule) is expected, f"1.{minor}"
