@@ -95,6 +95,7 @@ class PrecisionSpec:
     release: Setting[str] = Setting("1.23", Origin.default("NeMo 1.23 (default)"))
     trainer_builder: Setting[str] = Setting("gpt", Origin.default("MegatronTrainerBuilder"))
     run: str | None = None  # the run's name in a file holding several (e.g. "actor")
+    peft: Setting[bool] = Setting(False, Origin.default("no model.peft"))  # adapters on a frozen base model
 
     @property
     def clipping_known(self) -> bool:
@@ -112,6 +113,19 @@ class PrecisionSpec:
             fp8_text = "no FP8"
         run = f"{self.run}: " if self.run else ""
         return f"{run}{self.compute_dtype.value} {self.amp_mode.value}, {self.code_path.value} Megatron path, {fp8_text}"
+
+    def context_lines(self) -> list[str]:
+        """What the header of every target's output says about the legacy run, and which rules read it."""
+        lines = [f"Legacy run: {self.summary()}."]
+        release = self.release.origin
+        lines.append(f"Rules: {release.detail if release.kind in ('default', 'option') else release.describe()}.")
+        if self.role.value != "training":
+            lines.append(f"Config role: {self.role.value} ({self.role.origin.detail}).")
+        if self.trainer_precision.value == "fp16":
+            builder = self.trainer_builder
+            how = builder.origin.detail if builder.origin.kind in ("default", "option") else builder.origin.describe()
+            lines.append(f"fp16 loss scaler as built by the {builder.value} trainer builder: {how}.")
+        return lines
 
     def settings(self) -> dict[str, Setting[Any]]:
         """Flat view `name -> Setting` (nested groups as `fp8.margin`), for tables and JSON."""

@@ -227,6 +227,15 @@ class _Planner:
                 "gradients may underflow. Prefer bf16, or check the recipe's gradient scaling.",
                 loss.enabled.origin,
             )
+        if s.peft.value and s.amp_mode.value == "O2" and s.optimizer.value is not None:
+            self.warn(
+                "automodel-peft-memory",
+                f"a PEFT run: the legacy O2 run kept the frozen base weights in {compute} with fp32 copies only for "
+                "the trained adapters; fp32 storage (model.torch_dtype: float32) holds the whole frozen base model in "
+                f"fp32, twice its {compute} memory. Compute numerics are unchanged ({compute} param_dtype either way); "
+                f"set model.torch_dtype: {DTYPE_NAMES[compute]} if the base model does not fit.",
+                s.peft.origin,
+            )
         if s.amp_mode.value == "O2" and compute != "fp32" and s.optimizer.value is not None:
             self.note(
                 "o2-as-fsdp2",

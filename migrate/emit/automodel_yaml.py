@@ -227,7 +227,7 @@ def _header(spec: PrecisionSpec) -> list[str]:
     source = _clean(spec.source).replace("\\", "/")
     return [
         f"# NeMo AutoModel {AUTOMODEL_VERSION} precision blocks migrated from {source} by nemo-migrate {__version__}.",
-        f"# Legacy run (NeMo {spec.nemo1_version} semantics): {spec.summary()}.",
+        *(f"# {_clean(line)}" for line in spec.context_lines()),
         "# Merge these keys into an AutoModel recipe YAML; its other keys stay as they are.",
     ]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from migrate.emit import bridge_snapshot as snapshot
-from migrate.emit.dropped import clipping_changes, dropped_settings, no_clipping_reason, number
+from migrate.emit.dropped import clipping_changes, dropped_settings, no_clipping_reason, no_scaler_message, number
 from migrate.emit.nemo2_plan import Argument, Dtype
 from migrate.legacy.origin import Origin
 from migrate.spec import Finding, PrecisionSpec
@@ -204,6 +204,7 @@ class _Planner:
                 )
             else:
                 self.add("loss_scale", 1.0, loss.enabled.origin)
+                self.warn("no-loss-scaler", no_scaler_message(s, "loss_scale"), loss.enabled.origin)
         elif loss.enabled.value:
             self.warn(
                 "loss-scaling-dropped",

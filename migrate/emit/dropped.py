@@ -56,3 +56,13 @@ def no_clipping_reason(spec: PrecisionSpec) -> str:
     if origin.key is None:
         return "trainer.gradient_clip_val unset"
     return f"{origin.key}: {origin.detail}" if origin.detail else f"{origin.key} <= 0"
+
+
+def no_scaler_message(spec: PrecisionSpec, argument: str) -> str:
+    """fp16 without a GradScaler in NeMo 1.0: the closest target setting, and what still differs."""
+    why = spec.loss_scaling.enabled.origin.detail or "no GradScaler"
+    return (
+        f"the legacy fp16 run had no loss scaler ({why}). The closest setting is {argument}=1.0, a constant scale "
+        "of 1, but Megatron-core then still checks every step's gradients for inf/nan and skips those steps, "
+        "which the legacy run did not"
+    )

@@ -84,12 +84,11 @@ def _comment_lines(marker: str, findings: list[Finding]) -> list[cst.EmptyLine]:
 
 def _docstring(spec: PrecisionSpec, plan: Plan) -> str:
     source = _clean(spec.source).replace("\\", "/").replace('"', "'")
-    legacy = spec.summary()
     return "\n".join(
         [
             f"NeMo {plan.target} precision settings migrated from {source} by nemo-migrate {__version__}.",
             "",
-            f"Legacy run (NeMo {spec.nemo1_version} semantics): {legacy}.",
+            *(_clean(line).replace("\\", "/").replace('"', "'") for line in spec.context_lines()),
             "Use: nl.Trainer(plugins=[plugin], ...) and no precision= argument on the Trainer.",
         ]
     )

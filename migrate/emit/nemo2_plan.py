@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from migrate.emit.dropped import clipping_changes, dropped_settings, no_clipping_reason, number
+from migrate.emit.dropped import clipping_changes, dropped_settings, no_clipping_reason, no_scaler_message, number
 from migrate.emit.signatures import SIGNATURES, fp8_weights_argument
 from migrate.errors import InputError, Location
 from migrate.legacy.origin import Origin
@@ -187,6 +187,7 @@ class _Planner:
                 )
             else:
                 self.add("fp16_loss_scale", 1.0, loss.enabled.origin)
+                self.warn("no-loss-scaler", no_scaler_message(s, "fp16_loss_scale"), loss.enabled.origin)
             self.warn(
                 "fp16-loss-scaling",
                 "fp16 in NeMo 2.0: by code reading, no NeMo 2.0 path sets Megatron-core's grad_scale_func, so the "

@@ -64,3 +64,14 @@ def harness_runner(path: str) -> str | None:
     if _HARNESS_PATH.search(path.replace(os.sep, "/")):
         return "an MLPerf submission path"
     return None
+
+
+def peft(r) -> "Setting[bool]":
+    """`model.peft.peft_scheme` other than none/null: adapters trained on a frozen base model."""
+    from migrate.legacy.origin import Origin
+    from migrate.spec import Setting
+
+    raw = r.written(r.model_key("peft.peft_scheme"))
+    if raw is None or not raw.known or raw.value in (None, "none", "None", ""):
+        return Setting(False, Origin.default("no PEFT scheme"))
+    return Setting(True, raw.origin)

@@ -51,23 +51,25 @@ def trainer_precision(r: FactReader) -> Setting[str]:
     return Setting("fp32", Origin.default(LIGHTNING_DEFAULT))
 
 
-def compute_dtype(r: FactReader, trainer: Setting[str]) -> Setting[str]:
+def compute_dtype(r: FactReader, trainer: Setting[str], overwritten_by: str | None = None) -> Setting[str]:
     """The model's dtype. NeMo 1.21+ (MegatronBaseModel.__init__): `model.precision` wins over the trainer;
     NeMo 1.5-1.20 example scripts overwrote it with `trainer.precision` (`cfg.model.precision =
-    cfg.trainer.precision`, megatron_gpt_pretraining.py), so there the trainer decides."""
+    cfg.trainer.precision`, megatron_gpt_pretraining.py), so there the trainer decides; so do scripts that
+    always copy it (`overwritten_by` names one, e.g. NeMo-Aligner's SFT script)."""
     key = r.model_key("precision")
     raw = r.raw(key)
     if raw is None or not r.layout.model:
         return trainer  # absent (or it is the trainer precision itself): the model follows the trainer
     dtype = _precision(r, raw)
-    if not r.release.model_precision_wins:
+    if overwritten_by is None and not r.release.model_precision_wins:
+        overwritten_by = f"NeMo {r.release.name}'s training scripts (model.precision only wins from NeMo 1.21)"
+    if overwritten_by is not None:
         if dtype != trainer.value:
             r.note(
                 "model-precision-overwritten",
                 "warning",
-                f"{key} ({dtype}) is overwritten by trainer.precision ({trainer.value}) in NeMo {r.release.name}'s "
-                "training scripts (model.precision only wins from NeMo 1.21): the model trained in "
-                f"{trainer.value}",
+                f"{key} ({dtype}) is overwritten by trainer.precision ({trainer.value}) in {overwritten_by}: "
+                f"the model trained in {trainer.value}",
                 raw.origin,
             )
         return trainer

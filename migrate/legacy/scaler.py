@@ -54,6 +54,10 @@ def trainer_builder(r: FactReader) -> Setting[str]:
         )
     if name is not None and isinstance(name.value, str) and "t5" in name.value.lower():
         return Setting("t5", Origin.derived_from("the job name says T5: MegatronT5TrainerBuilder", name.origin))
+    if not r.release.since(21):
+        return Setting("gpt", Origin.default(
+            f"the GPT pretraining script's own GradScaler (NeMo {r.release.name} has no trainer builders); pass "
+            "--trainer-builder if another script ran it"))
     return Setting("gpt", Origin.default("MegatronTrainerBuilder (GPT pretraining); pass --trainer-builder if another script ran it"))
 
 

@@ -38,7 +38,9 @@ def build_spec(
     aligner = families.aligner(config, layout)
 
     trainer = P.trainer_precision(r)
-    compute = _aligner_sft_dtype(r, aligner, trainer, P.compute_dtype(r, trainer))
+    # NeMo-Aligner's SFT script sets `cfg.model.precision = cfg.trainer.precision` (train_gpt_sft.py:126-127).
+    sft = "NeMo-Aligner's SFT script" if aligner is not None and aligner.algorithm == "sft" else None
+    compute = P.compute_dtype(r, trainer, overwritten_by=sft)
     fsdp = P.fsdp(r)
     o2 = P.megatron_amp_o2(r, fsdp)
     P.refuse_o2_without_half(r, compute, o2)
@@ -85,6 +87,7 @@ def build_spec(
         release=Setting(release.name, release_origin or Origin.default(f"NeMo {DEFAULT_NEMO1_VERSION} (default)")),
         trainer_builder=builder_setting,
         run=layout.run,
+        peft=families.peft(r),
     )
 
 
@@ -143,20 +146,6 @@ def _aligner_notes(r: FactReader, aligner: families.Aligner | None) -> None:
             "images; no optimizer): not part of the policy's training precision",
             rm.origin,
         )
-
-
-def _aligner_sft_dtype(r: FactReader, aligner: families.Aligner | None, trainer: Setting[str], compute: Setting[str]) -> Setting[str]:
-    """NeMo-Aligner's SFT script sets `cfg.model.precision = cfg.trainer.precision` (train_gpt_sft.py:126-127)."""
-    if aligner is None or aligner.algorithm != "sft" or compute is trainer:
-        return compute
-    if compute.value != trainer.value:
-        r.note(
-            "model-precision-overwritten",
-            "warning",
-            f"NeMo-Aligner's SFT script overwrites model.precision with trainer.precision: the model trained in {trainer.value}",
-            compute.origin,
-        )
-    return trainer
 
 
 def _nested_keys(r: FactReader) -> None:
