@@ -9,7 +9,7 @@ from typing import List, Optional
 
 import typer
 
-from migrate import __version__
+from migrate import __version__, nemo_releases
 
 app = typer.Typer(
     add_completion=False,
@@ -26,7 +26,11 @@ BUILDER_HELP = (
     "The NeMo 1.0 trainer builder the training script used: gpt (pretraining, Aligner), bert, t5, or lmpp "
     "(PEFT, and SFT from 1.23). Default: guessed from the config, and the output says how."
 )
-TARGETS = ("2.0", "2.1", "2.2", "2.3", "2.4", "2.5")
+TARGET_NEMO_HELP = (
+    f"NeMo 2.x release ({', '.join(nemo_releases.RELEASES)}) or NeMo Framework container tag "
+    f"({', '.join(nemo_releases.MAPPED_TAGS)}); default {nemo_releases.DEFAULT}. NeMo 3 has no "
+    "MegatronMixedPrecision: use --target bridge."
+)
 
 
 def _version(value: bool) -> None:
@@ -61,6 +65,23 @@ def _choice(value: str, choices: tuple[str, ...], option: str) -> str:
     if value not in choices:
         raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}", param_hint=option)
     return value
+
+
+def _target_nemo(value: str, target: str) -> nemo_releases.TargetNemo:
+    """The release (and container) --target-nemo names; a one-line error and exit 2 otherwise.
+
+    Only the nemo2 target writes for a NeMo release; with another target, naming NeMo 3 is no error.
+    """
+    try:
+        return nemo_releases.resolve_target_nemo(value)
+    except nemo_releases.NeMo3Error:
+        if target != "nemo2":
+            return nemo_releases.TargetNemo(nemo_releases.DEFAULT)
+        print(f"error: --target-nemo {value}: {nemo_releases.NEMO3_MESSAGE}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    except nemo_releases.TargetNemoError as error:
+        print(f"error: --target-nemo {value}: {error}", file=sys.stderr)
+        raise typer.Exit(2) from None
 
 
 def _output_path(out_dir: Path, relative: str, target: str = "nemo2") -> Path:
@@ -112,7 +133,7 @@ def convert(
     out_dir: Optional[Path] = typer.Option(None, "--out-dir", help="Write one module per input below DIR, mirroring the input tree."),
     set_values: List[str] = typer.Option([], "--set", metavar="KEY=VALUE", help="Hydra-style override, e.g. model.fp8=True (repeatable; ~KEY deletes)."),
     env_values: List[str] = typer.Option([], "--env", metavar="NAME=VALUE", help="Value for ${oc.env:NAME} (repeatable). The process environment is never read."),
-    target_nemo: str = typer.Option("2.5", "--target-nemo", help=f"NeMo 2.x release whose MegatronMixedPrecision signature to emit: {', '.join(TARGETS)}."),
+    target_nemo: str = typer.Option(nemo_releases.DEFAULT, "--target-nemo", help="Whose MegatronMixedPrecision signature to emit: " + TARGET_NEMO_HELP),
     nemo1_version: Optional[str] = typer.Option(None, "--nemo1-version", help=NEMO1_HELP),
     trainer_builder: Optional[str] = typer.Option(None, "--trainer-builder", help=BUILDER_HELP),
     run_name: Optional[str] = typer.Option(None, "--run", metavar="NAME", help="In a file holding several runs (e.g. actor and critic), convert only this one."),
@@ -133,11 +154,11 @@ def convert(
     from migrate.preview import Outputs
     from migrate.report import print_findings, summary_line
 
-    _choice(target_nemo, TARGETS, "--target-nemo")
     _nemo1_version(nemo1_version)
     if trainer_builder is not None:
         _choice(trainer_builder, TRAINER_BUILDERS, "--trainer-builder")
     _choice(target, ("nemo2", "bridge", "automodel"), "--target")
+    nemo = _target_nemo(target_nemo, target)
     if into and target == "bridge":
         raise typer.BadParameter("--into rewrites NeMo 2.0 scripts (--target nemo2) or AutoModel YAML recipes (--target automodel)", param_hint="--into")
     if output is not None and out_dir is not None:
@@ -151,7 +172,8 @@ def convert(
         overrides=overrides,
         env=env,
         nemo1_version=nemo1_version or DEFAULT_NEMO1_VERSION,
-        target_nemo=target_nemo,
+        target_nemo=nemo.release,
+        target_container=nemo.container,
         target=target,
         nemo1_version_from="default" if nemo1_version is None else "--nemo1-version",
         trainer_builder=trainer_builder,
@@ -294,7 +316,7 @@ def lint(
     color: str = typer.Option("auto", "--color", help="auto, always or never (NO_COLOR is honoured)."),
     statistics: bool = typer.Option(False, "--statistics", help="Print the number of diagnostics per rule instead of the diagnostics."),
     stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename", help="Name to report for input read from stdin."),
-    target_nemo: Optional[str] = typer.Option(None, "--target-nemo", help=f"NeMo 2.x release the migration hazards refer to: {', '.join(TARGETS)} (default 2.5)."),
+    target_nemo: Optional[str] = typer.Option(None, "--target-nemo", help="What the migration hazards refer to: " + TARGET_NEMO_HELP),
     nemo1_version: Optional[str] = typer.Option(None, "--nemo1-version", help="NeMo 1.x semantics legacy configs ran with (default 1.23)."),
     env_values: List[str] = typer.Option([], "--env", metavar="NAME=VALUE", help="Value for ${oc.env:NAME} (repeatable). The process environment is never read."),
 ) -> None:
@@ -365,7 +387,7 @@ def verify(
     strict: bool = typer.Option(False, "--strict", help="Count known NeMo 2.0 limitations (e.g. O1) as differences."),
     set_values: List[str] = typer.Option([], "--set", metavar="KEY=VALUE", help="Hydra-style override of the YAML (repeatable)."),
     env_values: List[str] = typer.Option([], "--env", metavar="NAME=VALUE", help="Value for ${oc.env:NAME} (repeatable)."),
-    target_nemo: str = typer.Option("2.5", "--target-nemo", help=f"NeMo 2.x release whose plugin semantics apply: {', '.join(TARGETS)}."),
+    target_nemo: str = typer.Option(nemo_releases.DEFAULT, "--target-nemo", help="Whose plugin semantics apply: " + TARGET_NEMO_HELP),
     nemo1_version: Optional[str] = typer.Option(None, "--nemo1-version", help=NEMO1_HELP),
     trainer_builder: Optional[str] = typer.Option(None, "--trainer-builder", help=BUILDER_HELP),
     run_name: Optional[str] = typer.Option(None, "--run", metavar="NAME", help="In a file holding several runs, verify this one."),
@@ -380,11 +402,11 @@ def verify(
     from migrate.legacy.overrides import OverrideSyntaxError, parse_env, parse_override
     from migrate.verify.command import VerifyRequest, run_verify
 
-    _choice(target_nemo, TARGETS, "--target-nemo")
     _nemo1_version(nemo1_version)
     if trainer_builder is not None:
         _choice(trainer_builder, TRAINER_BUILDERS, "--trainer-builder")
     _choice(target, ("nemo2", "bridge", "automodel"), "--target")
+    nemo = _target_nemo(target_nemo, target)
     if generated is not None and script is not None:
         raise typer.BadParameter("use either --generated or --script", param_hint="--generated")
     if no_numeric and (require_gpu or benchmark or gpus > 1):
@@ -400,7 +422,8 @@ def verify(
         overrides=overrides,
         env=env,
         nemo1_version=nemo1_version or DEFAULT_NEMO1_VERSION,
-        target_nemo=target_nemo,
+        target_nemo=nemo.release,
+        target_container=nemo.container,
         target=target,
         nemo1_version_from="default" if nemo1_version is None else "--nemo1-version",
         trainer_builder=trainer_builder,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from migrate.emit.nemo2_module import render_nemo2_module
 from migrate.emit.nemo2_plan import plan_nemo2
+from migrate.emit.signatures import DEFAULT_TARGET_NEMO
 from migrate.errors import InputError, Location
 from migrate.legacy.layout import Layout, Skip
 from migrate.legacy.origin import Origin
@@ -27,7 +28,8 @@ class ConvertOptions:
     overrides: tuple[Override, ...] = ()
     env: dict[str, str] = field(default_factory=dict)
     nemo1_version: str = DEFAULT_NEMO1_VERSION
-    target_nemo: str = "2.5"
+    target_nemo: str = DEFAULT_TARGET_NEMO  # a release: a key of the signature tables
+    target_container: str | None = None  # the NeMo Framework container tag it was given as, if any
     target: str = "nemo2"  # "nemo2" | "bridge" | "automodel"
     nemo1_version_from: str = "default"  # "default", "--nemo1-version", or a settings file
     trainer_builder: str | None = None  # --trainer-builder; None: the heuristic
@@ -114,7 +116,7 @@ def render_target(spec: PrecisionSpec, options: ConvertOptions) -> tuple[str, tu
 
         return render_automodel(spec)
     plan = plan_nemo2(spec, options.target_nemo)
-    return render_nemo2_module(spec, plan), plan.findings
+    return render_nemo2_module(spec, plan, options.target_container), plan.findings
 
 
 def convert_config(config: LegacyConfig, options: ConvertOptions) -> ConvertResult:

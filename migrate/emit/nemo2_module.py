@@ -15,6 +15,7 @@ import libcst as cst
 from migrate import __version__
 from migrate.emit.nemo2_plan import Argument, Dtype, Plan
 from migrate.emit.templates import read_template
+from migrate.nemo_releases import nemo_label
 from migrate.spec import Finding, PrecisionSpec
 
 INDENT = "    "
@@ -82,11 +83,11 @@ def _comment_lines(marker: str, findings: list[Finding]) -> list[cst.EmptyLine]:
     return lines
 
 
-def _docstring(spec: PrecisionSpec, plan: Plan) -> str:
+def _docstring(spec: PrecisionSpec, plan: Plan, container: str | None) -> str:
     source = _clean(spec.source).replace("\\", "/").replace('"', "'")
     return "\n".join(
         [
-            f"NeMo {plan.target} precision settings migrated from {source} by nemo-migrate {__version__}.",
+            f"{nemo_label(plan.target, container)} precision settings migrated from {source} by nemo-migrate {__version__}.",
             "",
             *(_clean(line).replace("\\", "/").replace('"', "'") for line in spec.context_lines()),
             "Use: nl.Trainer(plugins=[plugin], ...) and no precision= argument on the Trainer.",
@@ -95,13 +96,14 @@ def _docstring(spec: PrecisionSpec, plan: Plan) -> str:
 
 
 class _Fill(cst.CSTTransformer):
-    def __init__(self, spec: PrecisionSpec, plan: Plan) -> None:
+    def __init__(self, spec: PrecisionSpec, plan: Plan, container: str | None) -> None:
         self.spec = spec
         self.plan = plan
+        self.container = container
 
     def leave_SimpleString(self, original: cst.SimpleString, updated: cst.SimpleString) -> cst.SimpleString:
         if updated.value == '"""HEADER"""':
-            return updated.with_changes(value='"""' + _docstring(self.spec, self.plan) + '\n"""')
+            return updated.with_changes(value='"""' + _docstring(self.spec, self.plan, self.container) + '\n"""')
         return updated
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
@@ -150,9 +152,10 @@ def _template() -> cst.Module:
     return cst.parse_module(read_template("nemo2_plugin.py"))  # libcst trees are immutable: safe to share
 
 
-def render_nemo2_module(spec: PrecisionSpec, plan: Plan) -> str:
+def render_nemo2_module(spec: PrecisionSpec, plan: Plan, container: str | None = None) -> str:
+    """The module text; `container` is the NeMo Framework tag the target release was named by, if any."""
     module = _template()
-    module = module.visit(_Fill(spec, plan))
+    module = module.visit(_Fill(spec, plan, container))
     body = list(module.body)
     if any(isinstance(a.value, Dtype) for a in plan.arguments):
         body.insert(1, cst.parse_statement("import torch\n").with_changes(leading_lines=[cst.EmptyLine()]))

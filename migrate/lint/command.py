@@ -19,6 +19,7 @@ from migrate.lint.output import FORMATS, RenderInput, render
 from migrate.lint.runner import FileResult, LintSettings, lint_file, lint_text
 from migrate.lint.selection import Selection, SelectorError
 from migrate.lint.settings import ConfigError, load_settings
+from migrate.nemo_releases import DEFAULT, TargetNemoError, resolve_target_nemo
 
 ENV_OUTPUT_FORMAT = "NEMO_MIGRATE_OUTPUT_FORMAT"
 DEFAULT_FAIL_ON = "warning"
@@ -71,8 +72,15 @@ def _nemo1_version(value: str) -> str:
     return str(value)
 
 
+def _target_nemo(value: str) -> str:
+    """The release a target-nemo setting (release or container tag) names."""
+    try:
+        return resolve_target_nemo(value).release
+    except TargetNemoError as error:
+        raise UsageError(f"target-nemo {value}: {error}") from None
+
+
 def _resolve(request: LintRequest):
-    from migrate.emit.signatures import TARGET_NEMO_CHOICES
 
     file_settings = load_settings(list(request.config))
     conf = file_settings.values
@@ -99,7 +107,7 @@ def _resolve(request: LintRequest):
     options = LintOptions(
         env=env_values,
         nemo1_version=_nemo1_version(request.nemo1_version or conf.get("nemo1-version", "1.23")),
-        target_nemo=_choice(request.target_nemo or conf.get("target-nemo", "2.5"), TARGET_NEMO_CHOICES, "target-nemo"),
+        target_nemo=_target_nemo(request.target_nemo or conf.get("target-nemo", DEFAULT)),
     )
     settings = LintSettings(options=options, selection=selection, root=file_settings.root)
     return settings, fmt, fail_on, tuple(conf.get("exclude", ()))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from migrate.emit.signatures import DEFAULT_TARGET_NEMO
 from migrate.errors import InputError
 from migrate.legacy import values as V
 from migrate.legacy.layout import Layout
@@ -21,7 +22,7 @@ class LintOptions:
     """Which NeMo 1.x semantics legacy files ran with, and which NeMo 2.x release hazards refer to."""
 
     nemo1_version: str = "1.23"
-    target_nemo: str = "2.5"
+    target_nemo: str = DEFAULT_TARGET_NEMO
     env: tuple[tuple[str, str], ...] = ()  # values for ${oc.env:NAME}; the process environment is never read
 
 
@@ -230,12 +231,14 @@ class PythonContext:
 
     kind = "python"
 
-    def __init__(self, path: str, text: str, module: Any, calls: list, positions: Any) -> None:
+    def __init__(self, path: str, text: str, module: Any, calls: list, positions: Any,
+                 target_nemo: str = DEFAULT_TARGET_NEMO) -> None:
         self.path = path
         self.text = text
         self.module = module
         self.all_calls = calls
         self._positions = positions
+        self.target_nemo = target_nemo  # the NeMo 2.x release whose plugin signature applies
 
     def calls(self, name: str) -> list:
         return [call for call in self.all_calls if call.name == name]

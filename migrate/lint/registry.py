@@ -38,6 +38,7 @@ _MODULES = (
     "nmp303_first_last_bf16_delayed",
     "nmp304_bridge_fp8_param_overwritten",
     "nmp305_trainer_gradient_clip_with_plugin",
+    "nmp306_fp4_with_fp8",
 )
 
 RULES: dict[str, Rule] = {}

@@ -102,14 +102,14 @@ def _lint_yaml(text: str, path: str, settings: LintSettings, enabled: frozenset[
     return FileResult(path, "legacy", diagnostics, text)
 
 
-def _lint_python(text: str, path: str, enabled: frozenset[str]) -> FileResult:
+def _lint_python(text: str, path: str, settings: LintSettings, enabled: frozenset[str]) -> FileResult:
     from migrate.lint.python_targets import TRIGGER_WORDS
 
     if not any(word in text for word in TRIGGER_WORDS):
         return FileResult(path, "skipped", [], text)
     from migrate.lint.python_source import python_context  # imports libcst
 
-    ctx = python_context(text, path)
+    ctx = python_context(text, path, settings.options.target_nemo)
     return FileResult(path, "python", _run(rules_for("python"), ctx, enabled, path), text)
 
 
@@ -119,7 +119,7 @@ def lint_text(text: str, path: str, settings: LintSettings) -> FileResult:
     python = is_python(path, text)
     try:
         if python:
-            result = _lint_python(text, path, enabled)
+            result = _lint_python(text, path, settings, enabled)
         else:
             result = _lint_yaml(text, path, settings, enabled)
     except InputError as error:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from migrate.convert import ConvertOptions, convert_config, load_config, spec_for
 from migrate.errors import InputError, Location
 from migrate.legacy.layout import Skip
+from migrate.nemo_releases import nemo_label
 from migrate.verify.effective import Effective
 from migrate.verify.legacy_side import legacy_effective
 from migrate.verify.nemo2_side import nemo2_effective, read_plugin
@@ -38,6 +39,7 @@ class VerifyResult:
     timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds
     target: str = "nemo2"  # "nemo2" | "bridge" | "automodel"
     torchao_recipe: str | None = None  # automodel: the torchao float8 recipe of the migrated side
+    target_release: str | None = None  # nemo2: the release whose plugin semantics applied ("NeMo 2.6 (container 25.11)")
 
     @property
     def approximate(self) -> bool:
@@ -102,8 +104,9 @@ def structural_check(yaml_path: str, options: ConvertOptions, python_path: str |
         return VerifyResult(yaml_path, shown, legacy, migrated, structural, run_config(legacy), migrated_run,
                             strict=strict, target=options.target, torchao_recipe=recipe)
     structural = compare(legacy, migrated)
+    release = nemo_label(options.target_nemo, options.target_container) if options.target == "nemo2" else None
     return VerifyResult(yaml_path, shown, legacy, migrated, structural, run_config(legacy), run_config(migrated),
-                        strict=strict, target=options.target)
+                        strict=strict, target=options.target, target_release=release)
 
 
 def migrated_effective(text: str, shown: str, options: ConvertOptions) -> Effective:

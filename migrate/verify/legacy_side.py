@@ -28,6 +28,7 @@ def legacy_effective(spec: PrecisionSpec) -> Effective:
         "params_dtype": _entry(spec.params_dtype),
         "pipeline_dtype": _entry(spec.pipeline_dtype),
         "grad_reduce_dtype": _entry(spec.grad_reduce_dtype),
+        "fp4_format": Entry(None, "NeMo 1.x has no FP4 (NVFP4) training"),
     }
     if active:
         entries["fp8_format"] = _entry(fp8.format)

@@ -41,6 +41,7 @@ def to_json(result: VerifyResult, exit_status: int) -> dict[str, Any]:
         "yaml": result.yaml_path,
         "python": result.python_path,
         "target": result.target,
+        "target_release": result.target_release,
         "verdict": _verdict_word(result),
         "exit_status": exit_status,
         "strict": result.strict,
@@ -149,7 +150,8 @@ def print_report(result: VerifyResult, console) -> None:
 
     s = result.structural
     table = Table(title=escape(f"Structural check: {result.yaml_path} -> {result.python_path}"))
-    for column in ("setting", "NeMo 1.0", _TARGET_LABEL.get(result.target, "NeMo 2.x"), "status"):
+    migrated = result.target_release or _TARGET_LABEL.get(result.target, "NeMo 2.x")
+    for column in ("setting", "NeMo 1.0", migrated, "status"):
         table.add_column(column, no_wrap=column != "setting")
     table.add_column("why", overflow="fold", ratio=1)
     for row in s.rows:
