@@ -8,6 +8,7 @@ Dtypes are the strings "fp32", "fp16", "bf16".
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -26,8 +27,9 @@ class Setting(Generic[T]):
 class Finding:
     """Something the user must know: a dropped key, an assumption, a behaviour NeMo 2.0 changes.
 
-    `code` is a stable kebab-case id; `severity` is "warning" (numerics or behaviour differ) or
-    "info"; `origin` points at the key responsible when there is one.
+    `code` is a stable kebab-case id; `severity` is "warning" (numerics or behaviour differ),
+    "notice" (shown like a warning, e.g. which files were composed) or "info"; `origin` points at
+    the key responsible when there is one.
     """
 
     code: str
@@ -90,6 +92,7 @@ class PrecisionSpec:
     fp16_lm_cross_entropy: Setting[bool]
     grad_allreduce_chunk_size_mb: Setting[int] | None
     findings: tuple[Finding, ...] = field(default=())
+    composition: str | None = None  # which files Hydra's defaults list merged (Composition.summary())
 
     def summary(self) -> str:
         """One line on what the legacy run did, for the header of every target's output."""
@@ -101,6 +104,12 @@ class PrecisionSpec:
         else:
             fp8_text = "no FP8"
         return f"{self.compute_dtype.value} {self.amp_mode.value}, {self.code_path.value} Megatron path, {fp8_text}"
+
+    def composition_lines(self, width: int = 96) -> list[str]:
+        """The output header's lines on the files Hydra composed into this run (none for one file)."""
+        if self.composition is None:
+            return []
+        return textwrap.wrap(f"Composed by Hydra: {self.composition}.", width, break_on_hyphens=False)
 
     def settings(self) -> dict[str, Setting[Any]]:
         """Flat view `name -> Setting` (nested groups as `fp8.margin`), for tables and JSON."""

@@ -90,6 +90,7 @@ def _docstring(spec: PrecisionSpec, plan: Plan) -> str:
             f"NeMo {plan.target} precision settings migrated from {source} by nemo-migrate {__version__}.",
             "",
             f"Legacy run (NeMo {spec.nemo1_version} semantics): {legacy}.",
+            *(_clean(line).replace("\\", "/").replace('"', "'") for line in spec.composition_lines()),
             "Use: nl.Trainer(plugins=[plugin], ...) and no precision= argument on the Trainer.",
         ]
     )
