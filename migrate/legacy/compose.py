@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
+import posixpath
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -97,7 +98,7 @@ class _Session:
 
     @staticmethod
     def key(config_path: str) -> str:
-        name = config_path.replace("\\", "/").lstrip("/")
+        name = posixpath.normpath(config_path.replace("\\", "/").lstrip("/"))
         return name[: -len(".yaml")] if name.endswith(".yaml") else name
 
     def full(self, config_path: str) -> str:
