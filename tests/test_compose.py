@@ -293,3 +293,23 @@ def test_cli_group_choice_and_notice() -> None:
     assert result.code == 0
     assert "group choice +optim@model.optim=distributed_fused_adam from --set" in result.stderr
     assert "grad_reduce_in_fp32=False,  # model.optim.grad_sync_dtype (fixtures/compose/sd/conf/optim/" in result.stdout
+
+
+def test_optional_entries_without_their_group_skip_hydra_with_hydras_answer(tmp_path: Path, monkeypatch) -> None:
+    _write(tmp_path, {"main.yaml": "defaults:\n  - _self_\n  - optional ub@model.ub: h100\ntrainer:\n  precision: bf16\n"})
+    document = read_yaml_file(str(tmp_path / "main.yaml"))
+    fast = compose_document(document)
+    monkeypatch.setattr(compose_module, "_surely_left_out", lambda entry, session: False)
+    slow = compose_document(document)  # Hydra itself
+    assert fast.data == slow.data == document.data
+    assert fast.composition == slow.composition and "ub/h100.yaml is not there" in fast.composition.notes[0].message
+
+
+def test_lint_skips_a_group_file_it_would_otherwise_read_as_a_root_model_config(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "main.yaml": "defaults:\n  - data@model.data: small\ntrainer:\n  precision: bf16\n",
+        "data/small.yaml": "fp8: True\n",
+    })
+    assert lint_file(str(tmp_path / "data" / "small.yaml"), LintSettings(root=tmp_path)).kind == "skipped"
+    (tmp_path / "main.yaml").write_text("trainer:\n  precision: bf16\n", encoding="utf-8")
+    assert lint_file(str(tmp_path / "data" / "small.yaml"), LintSettings(root=tmp_path)).kind == "legacy"

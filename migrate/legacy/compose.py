@@ -302,8 +302,14 @@ class _Merged:
             for key in [k for k in spans if k[: len(path)] == path]:
                 del spans[key]
 
-    def _copy_spans(self, document: YamlDocument, source: KeyPath, target: KeyPath, path: str | None) -> None:
+    def _copy_spans(
+        self, document: YamlDocument, source: KeyPath, target: KeyPath, path: str | None, nested: bool
+    ) -> None:
         for mine, theirs in ((self.keys, document.key_spans), (self.values, document.value_spans)):
+            if not nested:  # a scalar has only its own key and value spans
+                if source in theirs:
+                    mine[target] = theirs[source]._replace(path=path)
+                continue
             for key, span in theirs.items():
                 if key[: len(source)] == source:
                     mine[target + key[len(source) :]] = span._replace(path=path)
@@ -318,9 +324,10 @@ class _Merged:
                     self.keys[here] = document.key_spans[there]._replace(path=path)
                 self._merge(node[key], value, here, there, document, path)
                 continue
-            self._drop(here)
+            if key in node:
+                self._drop(here)
             node[key] = copy.deepcopy(value)
-            self._copy_spans(document, there, here, path)
+            self._copy_spans(document, there, here, path, isinstance(value, (dict, list)))
 
     def add(self, document: YamlDocument, package: str, path: str | None, anchor: Span | None) -> None:
         data = document.data if isinstance(document.data, dict) else {}
@@ -330,7 +337,8 @@ class _Merged:
         for depth, part in enumerate(prefix):
             here = prefix[: depth + 1]
             if not isinstance(node.get(part), dict):
-                self._drop(here)
+                if part in node:
+                    self._drop(here)
                 node[part] = {}
             if here not in self.keys and anchor is not None:
                 self.keys[here] = anchor  # a section only the package creates: the defaults entry
@@ -413,6 +421,10 @@ def compose_document(
     root = os.path.dirname(os.path.abspath(document.path))
     name = os.path.basename(document.path).rsplit(".", 1)[0]
     session = _Session(document, root, name)
+    if not choices and all(_surely_left_out(entry, session) for entry in entries if entry.loads_file):
+        # Only optional entries whose file is not there (launcher configs name userbuffer files that
+        # ship elsewhere): Hydra would merge nothing, and starting it costs a third of a second.
+        return _notes_only(document, _left_out_notes(entries, (), session), choices)
     try:
         hydra = _run_hydra(session, env, choices)
     except ImportError:
@@ -462,6 +474,17 @@ def compose_document(
         )
     composition = Composition(files, choices, tuple(notes))
     return YamlDocument(document.path, document.text, merged.data, merged.keys, merged.values, composition)
+
+
+def _surely_left_out(entry: DefaultsEntry, session: _Session) -> bool:
+    """An `optional group: option` entry, both written out, whose file and group directory are absent
+    (no other place Hydra searches holds user groups: its own package only has `hydra/...`)."""
+    if not (entry.optional and entry.group and isinstance(entry.option, str)) or entry.interpolated:
+        return False
+    group = entry.group.split("@", 1)[0]
+    if not group or group.startswith(("hydra", "/")) or "@" in entry.option:
+        return False
+    return not os.path.exists(session.full(group))
 
 
 def _left_out_notes(entries: tuple[DefaultsEntry, ...], files: tuple[ComposedFile, ...], session: _Session) -> list[Note]:

@@ -46,13 +46,19 @@ def _yaml_files(directory: str) -> list[str]:
     return [os.path.join(directory, n) for n in names if n.endswith((".yaml", ".yml"))][:_SCANNED_FILES]
 
 
-_ENTRIES: dict[str, tuple[DefaultsEntry, ...]] = {}
+_ENTRIES: dict[tuple[str, int, int], tuple[DefaultsEntry, ...]] = {}
 
 
 def _entries_of(path: str) -> tuple[DefaultsEntry, ...]:
-    """The defaults list of a neighbouring config (read once per run; unreadable files have none)."""
-    key = os.path.abspath(path)
+    """The defaults list of a neighbouring config (read once while unchanged; unreadable files have none)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return ()
+    key = (os.path.abspath(path), stat.st_mtime_ns, stat.st_size)
     if key not in _ENTRIES:
+        if len(_ENTRIES) > 10_000:
+            _ENTRIES.clear()
         from migrate.inputs import read_input_text
         from migrate.legacy.yamlsource import parse_yaml
 
@@ -64,41 +70,68 @@ def _entries_of(path: str) -> tuple[DefaultsEntry, ...]:
     return _ENTRIES[key]
 
 
-def _names(entry: DefaultsEntry, including_dir: str, target: str) -> bool:
-    """Whether `entry` of a config in `including_dir` selects the file `target` (absolute)."""
+def _selected(entry: DefaultsEntry, including_dir: str) -> list[tuple[str, str]]:
+    """What `entry` of a config in `including_dir` selects: ("file", path) for a written option,
+    ("group", directory) for an option chosen at launch time (any file of that group)."""
     if entry.is_self or not entry.loads_file:
-        return False
+        return []
     group = (entry.group or "").split("@", 1)[0]
     base = os.path.normpath(os.path.join(including_dir, group)) if group else including_dir
     options = entry.option if isinstance(entry.option, list) else [entry.option]
+    selected = []
     for option in options:
         if not isinstance(option, str):
             continue
-        if "${" in option:  # chosen at launch time: any option of that group
-            if base == os.path.dirname(target):
-                return True
+        if "${" in option:
+            selected.append(("group", base))
+        else:
+            name = option if entry.group else option.split("@", 1)[0]
+            selected.append(("file", os.path.normpath(os.path.join(base, name + ".yaml"))))
+    return selected
+
+
+_INDEX: dict[str, tuple[tuple, dict[tuple[str, str], list[Inclusion]]]] = {}
+
+
+def _index(directory: str) -> dict[tuple[str, str], list[Inclusion]]:
+    """For one directory: what each of its configs' defaults lists selects (rebuilt when a file changes)."""
+    files = _yaml_files(directory)
+    signature = []
+    for candidate in files:
+        try:
+            stat = os.stat(candidate)
+        except OSError:
             continue
-        name = option if entry.group else option.split("@", 1)[0]
-        if os.path.normpath(os.path.join(base, name + ".yaml")) == target:
-            return True
-    return False
+        signature.append((candidate, stat.st_mtime_ns, stat.st_size))
+    key = os.path.abspath(directory or ".")
+    cached = _INDEX.get(key)
+    if cached is not None and cached[0] == tuple(signature):
+        return cached[1]
+    index: dict[tuple[str, str], list[Inclusion]] = {}
+    for candidate, _, _ in signature:
+        including_dir = os.path.dirname(os.path.abspath(candidate))
+        seen: set[tuple[str, str]] = set()
+        for entry in _entries_of(candidate):
+            for selected in _selected(entry, including_dir):
+                if selected not in seen:  # the first entry that names a file speaks for its config
+                    seen.add(selected)
+                    index.setdefault(selected, []).append(Inclusion(candidate, entry))
+    if len(_INDEX) > 1_000:
+        _INDEX.clear()
+    _INDEX[key] = (tuple(signature), index)
+    return index
 
 
 def included_by(path: str) -> list[Inclusion]:
     """The configs in this file's directory or the one above whose defaults list names it."""
     target = os.path.abspath(path)
     here = os.path.dirname(path)
-    found = []
+    found: list[Inclusion] = []
     for directory in dict.fromkeys([here, os.path.dirname(here) if here else ".."]):
-        for candidate in _yaml_files(directory):
-            if os.path.abspath(candidate) == target:
-                continue
-            entry = next(
-                (e for e in _entries_of(candidate) if _names(e, os.path.dirname(os.path.abspath(candidate)), target)),
-                None,
-            )
-            if entry is not None:
-                found.append(Inclusion(candidate, entry))
+        index = _index(directory)
+        for inclusion in index.get(("file", target), []) + index.get(("group", os.path.dirname(target)), []):
+            if os.path.abspath(inclusion.path) != target and inclusion.path not in {i.path for i in found}:
+                found.append(inclusion)
     return found
 
 

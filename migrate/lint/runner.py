@@ -86,6 +86,7 @@ def _legacy_rules() -> list[Rule]:
 
 def _lint_yaml(text: str, path: str, settings: LintSettings, enabled: frozenset[str]) -> FileResult:
     from migrate.legacy.compose import compose_document
+    from migrate.legacy.fragments import fragment_reason
     from migrate.legacy.layout import Skip, detect_layout
     from migrate.legacy.yamlsource import parse_yaml
 
@@ -97,7 +98,7 @@ def _lint_yaml(text: str, path: str, settings: LintSettings, enabled: frozenset[
     related = {f.path: f.text for f in document.composition.included} if document.composition else {}
     config = CachedConfig(document, dict(settings.options.env))
     layout = detect_layout(config)
-    if isinstance(layout, Skip):
+    if isinstance(layout, Skip) or fragment_reason(config) is not None:  # a group file is no run
         return FileResult(path, "skipped", [], text)
     ctx = LegacyContext(config, layout, settings.options)
     return FileResult(path, "legacy", _run(_legacy_rules(), ctx, enabled, path), text, related=related)
