@@ -48,10 +48,10 @@ def main(paths: list[Path]) -> None:
         for _ in range(ROUNDS):
             result = compose.compose_document(document)
         total = (time.perf_counter() - begin) / ROUNDS
-        hydra = spent[0] / ROUNDS
+        hydra_part = spent[0] / ROUNDS
         keys = len(result.key_spans)
-        print(f"{path.name}: {total * 1e3:.0f} ms per composition ({keys} keys): hydra-core {hydra * 1e3:.0f} ms, "
-              f"replay with spans + check {max(total - hydra, 0) * 1e3:.1f} ms")
+        print(f"{path.name}: {total * 1e3:.0f} ms per composition ({keys} keys): hydra-core {hydra_part * 1e3:.0f} ms, "
+              f"replay with spans + check {max(total - hydra_part, 0) * 1e3:.1f} ms")
 
 
 if __name__ == "__main__":

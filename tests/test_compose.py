@@ -170,6 +170,7 @@ def test_a_configs_own_search_path_is_not_read(tmp_path: Path) -> None:
     document = compose_document(read_yaml_file(str(tmp_path / "conf" / "main.yaml")))
     assert "model" not in document.data and "hydra" in document.data  # not composed: converted alone
     assert "Hydra says" in document.composition.notes[0].message
+    assert "hydra.searchpath is not searched" in document.composition.notes[0].message
 
 
 def test_stdin_input_is_not_composed() -> None:
@@ -313,3 +314,8 @@ def test_lint_skips_a_group_file_it_would_otherwise_read_as_a_root_model_config(
     assert lint_file(str(tmp_path / "data" / "small.yaml"), LintSettings(root=tmp_path)).kind == "skipped"
     (tmp_path / "main.yaml").write_text("trainer:\n  precision: bf16\n", encoding="utf-8")
     assert lint_file(str(tmp_path / "data" / "small.yaml"), LintSettings(root=tmp_path)).kind == "legacy"
+
+
+def test_a_root_model_config_with_optimizer_like_keys_is_not_a_fragment(tmp_path: Path) -> None:
+    _write(tmp_path, {"model_config.yaml": "precision: bf16\nmegatron_amp_O2: True\nname: gpt\nlr: 1e-4\ndtype: bf16\n"})
+    assert fragment_reason(LegacyConfig(read_yaml_file(str(tmp_path / "model_config.yaml")))) is None

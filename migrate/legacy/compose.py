@@ -435,7 +435,9 @@ def compose_document(
             raise session.error from None
         if isinstance(error, RecursionError):
             raise InputError(Location(document.path), "defaults lists nested too deeply") from None
-        note = Note("warning", _not_composed(f"Hydra says: {_hydra_message(error)}"), stops=True)
+        searchpath = isinstance(document.data.get("hydra"), dict) and "searchpath" in document.data["hydra"]
+        hint = " (its hydra.searchpath is not searched: group files are looked up beside it)" if searchpath else ""
+        note = Note("warning", _not_composed(f"Hydra says: {_hydra_message(error)}{hint}"), stops=True)
         return _notes_only(document, [note], choices)
 
     notes = [

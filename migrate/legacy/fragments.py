@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass
 from migrate.errors import InputError, shortened
 from migrate.legacy.defaults_list import DefaultsEntry, defaults_entries
+from migrate.legacy.layout import MODEL_PRECISION_KEYS
 from migrate.legacy.reader import LegacyConfig
 
 # Keys of NeMo's `model.optim` section (NeMo 1.x optimizer configs and MLPerf `conf/optim/*.yaml`).
@@ -176,7 +177,8 @@ def fragment_reason(config: LegacyConfig) -> str | None:
         return None
     if "trainer" in data or "model" in data:
         return None
-    held = _what_it_holds(data)
+    # precision keys at the root: a `.nemo` model_config.yaml, unless a defaults list names the file
+    held = None if MODEL_PRECISION_KEYS & set(data) else _what_it_holds(data)
     inclusions = [] if config.path.startswith("<") else included_by(config.path)
     if held is None and not inclusions:
         return None

@@ -131,7 +131,7 @@ def lint_text(text: str, path: str, settings: LintSettings) -> FileResult:
     except RuleCrash as crash:
         return FileResult(path, "error", error=str(InputError(Location(path), str(crash))), text=text)
     suppressions = find_suppressions(text, "python" if python else "yaml")
-    own = [d for d in result.diagnostics if d.path == path]
+    own = [d for d in result.diagnostics if d.path not in result.related]
     kept = apply_suppressions(own, suppressions, enabled, path)
     for other, other_text in result.related.items():  # `# noqa` in a composed file covers its own lines
         theirs = [d for d in result.diagnostics if d.path == other]
