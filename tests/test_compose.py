@@ -319,3 +319,24 @@ def test_lint_skips_a_group_file_it_would_otherwise_read_as_a_root_model_config(
 def test_a_root_model_config_with_optimizer_like_keys_is_not_a_fragment(tmp_path: Path) -> None:
     _write(tmp_path, {"model_config.yaml": "precision: bf16\nmegatron_amp_O2: True\nname: gpt\nlr: 1e-4\ndtype: bf16\n"})
     assert fragment_reason(LegacyConfig(read_yaml_file(str(tmp_path / "model_config.yaml")))) is None
+
+
+def test_a_mandatory_value_merged_later_keeps_the_earlier_value_and_its_file(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "main.yaml": "defaults:\n  - opt@model.optim: a\n  - _self_\nmodel:\n  optim:\n    grad_sync_dtype: ???\n",
+        "opt/a.yaml": "name: distributed_fused_adam\ngrad_sync_dtype: bf16\n",
+    })
+    config = LegacyConfig(compose_document(read_yaml_file(str(tmp_path / "main.yaml"))))
+    assert config.get("model.optim.grad_sync_dtype").value == "bf16"
+    assert config.origin_of("model.optim.grad_sync_dtype").path == str(tmp_path / "opt" / "a.yaml")
+
+
+def test_a_package_header_in_a_group_file_is_honoured(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "main.yaml": "defaults:\n  - precision: bf16\n",
+        "precision/bf16.yaml": "# @package _global_\ntrainer:\n  precision: bf16\n",
+    })
+    config = LegacyConfig(compose_document(read_yaml_file(str(tmp_path / "main.yaml"))))
+    origin = config.origin_of("trainer.precision")
+    assert config.get("trainer.precision").value == "bf16" and (origin.path, origin.line) == (
+        str(tmp_path / "precision" / "bf16.yaml"), 3)
