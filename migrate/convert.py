@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from migrate.emit.nemo2_module import render_nemo2_module
 from migrate.emit.nemo2_plan import plan_nemo2
 from migrate.emit.signatures import DEFAULT_TARGET_NEMO
 from migrate.errors import InputError, Location
+from migrate.legacy.compose import compose_document
+from migrate.legacy.fragments import fragment_reason, inclusion_note
 from migrate.legacy.layout import Layout, Skip
 from migrate.legacy.origin import Origin
 from migrate.legacy.overrides import Override
@@ -57,14 +59,47 @@ class ConvertResult:
     parts: tuple[ConvertResult, ...] = ()
 
 
+def group_choice(override: Override) -> bool:
+    """`--set optim@model.optim=distributed_fused_adam` picks a Hydra group option, not a value."""
+    return "@" in override.key
+
+
 def load_config(path: str, options: ConvertOptions, stdin_name: str = "<stdin>") -> LegacyConfig:
+    """The config as its run saw it: Hydra's defaults list composed (when it names files beside
+    the config), then the `--set` values applied, as Hydra applies command-line overrides last."""
     if path == "-":
         from migrate.inputs import read_stdin_text
 
         document = parse_yaml(read_stdin_text(stdin_name), stdin_name)
     else:
         document = read_yaml_file(path)
-    return LegacyConfig(document, options.overrides, options.env)
+    choices = tuple(o.text for o in options.overrides if group_choice(o))
+    document = compose_document(document, options.env, choices, on_disk=path != "-")
+    values = tuple(o for o in options.overrides if not group_choice(o))
+    return LegacyConfig(document, values, options.env)
+
+
+def _composition_findings(config: LegacyConfig) -> tuple[Finding, ...]:
+    composition = config.composition
+    if composition is None or not composition.included:
+        included = inclusion_note(config)
+        if included is not None:
+            return (Finding("hydra-included", "warning", included),) + _notes(composition)
+    return _notes(composition)
+
+
+def _notes(composition) -> tuple[Finding, ...]:
+    if composition is None:
+        return ()
+    return tuple(
+        Finding(
+            "hydra-defaults",
+            note.severity,
+            note.message + ("; converted on its own, without the files its defaults list names" if note.stops else ""),
+            Origin("key", key="defaults", line=note.line, col=note.col) if note.line else None,
+        )
+        for note in composition.notes
+    )
 
 
 def _choose_runs(config: LegacyConfig, runs: list[Layout], options: ConvertOptions) -> list[Layout]:
@@ -79,18 +114,38 @@ def _choose_runs(config: LegacyConfig, runs: list[Layout], options: ConvertOptio
 
 def specs_for(config: LegacyConfig, options: ConvertOptions) -> list[PrecisionSpec] | Skip:
     """One spec per training run of the file, or why there is none."""
+    fragment = fragment_reason(config)
+    if fragment is not None:
+        return Skip(fragment, "fragment")
     runs = detect_runs(config)
     if isinstance(runs, Skip):
-        return runs
+        stopped = [n.message for n in config.composition.notes if n.stops] if config.composition else []
+        return Skip("; ".join([runs.reason, *stopped]), runs.role)
     release = nemo1_profile(options.nemo1_version)
     origin = options.release_origin()
+    findings = _composition_findings(config)
+    included = config.composition is not None and config.composition.included
     specs = []
     for layout in _choose_runs(config, runs, options):
         try:
-            specs.append(build_spec(config, layout, release, origin, options.trainer_builder))
+            spec = build_spec(config, layout, release, origin, options.trainer_builder)
         except NotExpressible as error:
             where = f" ({error.origin.where()})" if error.origin.where() else ""
             return Skip(f"{error.message}{where}", "not-expressible")
+        except InputError as error:
+            # a value read from another composed file is reported at that file
+            message = error.message
+            note = inclusion_note(config) if config.composition is None else None
+            if note is not None:
+                message += f" (note: {note})"
+            raise InputError(config.relocated(error.location), message) from None
+        if findings or config.composition is not None:
+            spec = replace(
+                spec,
+                composition=config.composition.summary() if included else None,
+                findings=findings + spec.findings,
+            )
+        specs.append(spec)
     return specs
 
 
@@ -103,6 +158,13 @@ def spec_for(config: LegacyConfig, options: ConvertOptions) -> PrecisionSpec | S
         names = ", ".join(spec.run or "?" for spec in specs)
         raise InputError(Location(config.path), f"holds {len(specs)} training runs ({names}): choose one with --run NAME")
     return specs[0]
+
+
+def composed_notice(spec: PrecisionSpec) -> tuple[Finding, ...]:
+    """The line that says which files Hydra merged into this run."""
+    if spec.composition is None:
+        return ()
+    return (Finding("hydra-composed", "notice", f"composed by Hydra from its defaults list: {spec.composition}"),)
 
 
 def render_target(spec: PrecisionSpec, options: ConvertOptions) -> tuple[str, tuple[Finding, ...]]:
@@ -127,6 +189,7 @@ def convert_config(config: LegacyConfig, options: ConvertOptions) -> ConvertResu
         parts = []
         for spec in specs:
             output, findings = render_target(spec, options)
+            findings = composed_notice(spec) + tuple(findings)
             parts.append(ConvertResult(config.path, "converted", output=output, findings=findings, spec=spec, run=spec.run))
     except InputError as error:
         return ConvertResult(config.path, "failed", message=str(error))

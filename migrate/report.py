@@ -10,8 +10,10 @@ from migrate.spec import Finding
 
 
 def finding_line(path: str, finding: Finding) -> str:
+    """`path:line:col: severity: [code] message`, at the file the key was read from (a composed run
+    reads keys from several files)."""
     origin = finding.origin
-    location = Location(path, origin.line, origin.col) if origin is not None else Location(path)
+    location = origin.location(path) if origin is not None else Location(path)
     return one_line(f"{location}: {finding.severity}: [{finding.code}] {finding.message}")
 
 
@@ -20,7 +22,7 @@ def print_findings(
 ) -> None:
     stream = stream or sys.stderr
     for finding in findings:
-        if finding.severity == "warning" or verbose:
+        if finding.severity in ("warning", "notice") or verbose:
             print(finding_line(path, finding), file=stream)
 
 

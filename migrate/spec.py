@@ -8,6 +8,7 @@ Dtypes are the strings "fp32", "fp16", "bf16".
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -26,8 +27,9 @@ class Setting(Generic[T]):
 class Finding:
     """Something the user must know: a dropped key, an assumption, a behaviour NeMo 2.0 changes.
 
-    `code` is a stable kebab-case id; `severity` is "warning" (numerics or behaviour differ) or
-    "info"; `origin` points at the key responsible when there is one.
+    `code` is a stable kebab-case id; `severity` is "warning" (numerics or behaviour differ),
+    "notice" (shown like a warning, e.g. which files were composed) or "info"; `origin` points at
+    the key responsible when there is one.
     """
 
     code: str
@@ -95,6 +97,7 @@ class PrecisionSpec:
     release: Setting[str] = Setting("1.23", Origin.default("NeMo 1.23 (default)"))
     trainer_builder: Setting[str] = Setting("gpt", Origin.default("MegatronTrainerBuilder"))
     run: str | None = None  # the run's name in a file holding several (e.g. "actor")
+    composition: str | None = None  # which files Hydra's defaults list merged (Composition.summary())
     peft: Setting[bool] = Setting(False, Origin.default("no model.peft"))  # adapters on a frozen base model
 
     @property
@@ -126,6 +129,12 @@ class PrecisionSpec:
             how = builder.origin.detail if builder.origin.kind in ("default", "option") else builder.origin.describe()
             lines.append(f"fp16 loss scaler as built by the {builder.value} trainer builder: {how}.")
         return lines
+
+    def composition_lines(self, width: int = 96) -> list[str]:
+        """The output header's lines on the files Hydra composed into this run (none for one file)."""
+        if self.composition is None:
+            return []
+        return textwrap.wrap(f"Composed by Hydra: {self.composition}.", width, break_on_hyphens=False)
 
     def settings(self) -> dict[str, Setting[Any]]:
         """Flat view `name -> Setting` (nested groups as `fp8.margin`), for tables and JSON."""

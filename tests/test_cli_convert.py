@@ -125,6 +125,7 @@ def test_convert_and_help_never_import_torch() -> None:
         "CliRunner().invoke(app, ['--help'])\n"
         "CliRunner().invoke(app, ['convert', 'fixtures/convert/legacy_fp8_absent_history.yaml'])\n"
         "assert 'torch' not in sys.modules, 'torch imported'\n"
+        "assert 'hydra' not in sys.modules, 'hydra imported for a config without a defaults list'\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from migrate.codemod.rewrite import Rewrite, rewrite_script
-from migrate.convert import ConvertOptions, load_config, spec_for
+from migrate.convert import ConvertOptions, composed_notice, load_config, spec_for
 from migrate.emit.nemo2_plan import plan_nemo2
 from migrate.errors import InputError
 from migrate.legacy.layout import Skip
@@ -91,7 +91,7 @@ def convert_into(
         run.failed += 1
         return run
     if not quiet:
-        print_findings(config.path, findings, verbose)
+        print_findings(config.path, composed_notice(spec) + tuple(findings), verbose)
     for script in scripts:
         try:
             before = read_script(script)

@@ -90,6 +90,7 @@ def _docstring(spec: PrecisionSpec, plan: Plan, container: str | None) -> str:
             f"{nemo_label(plan.target, container)} precision settings migrated from {source} by nemo-migrate {__version__}.",
             "",
             *(_clean(line).replace("\\", "/").replace('"', "'") for line in spec.context_lines()),
+            *(_clean(line).replace("\\", "/").replace('"', "'") for line in spec.composition_lines()),
             "Use: nl.Trainer(plugins=[plugin], ...) and no precision= argument on the Trainer.",
         ]
     )

@@ -12,7 +12,7 @@ from typing import Any
 
 from migrate.emit.dropped import clipping_changes, dropped_settings, no_clipping_reason, no_scaler_message, number
 from migrate.emit.signatures import SIGNATURES, fp8_weights_argument
-from migrate.errors import InputError, Location
+from migrate.errors import InputError
 from migrate.legacy.origin import Origin
 from migrate.legacy.semantics import AMAX_ALGOS, FP8_RECIPES
 from migrate.spec import Finding, PrecisionSpec, Setting
@@ -91,7 +91,7 @@ class _Planner:
 
     def unsupported(self, name: str, origin: Origin) -> InputError:
         return InputError(
-            Location(self.spec.source, origin.line, origin.col),
+            origin.location(self.spec.source),
             f"keeping this config's behaviour needs MegatronMixedPrecision({name}=...), which NeMo {self.target} "
             "does not accept; choose a newer --target-nemo",
         )

@@ -56,7 +56,7 @@ DTYPE_NAMES: dict[Any, str] = {
 
 
 def _where(raw: RawValue, path: str) -> Location:
-    return Location(path, raw.origin.line, raw.origin.col)
+    return raw.origin.location(path)
 
 
 def _name(raw: RawValue) -> str:

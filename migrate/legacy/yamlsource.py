@@ -35,29 +35,38 @@ KeyPath = tuple[str, ...]
 
 
 class Span(NamedTuple):
-    """1-based start line/column and end line/column (end column exclusive)."""
+    """1-based start line/column and end line/column (end column exclusive).
+
+    `path` names the file when Hydra composed the run from several (None: the converted config).
+    """
 
     line: int
     col: int
     end_line: int
     end_col: int
+    path: str | None = None
 
 
 @dataclass(frozen=True)
 class YamlDocument:
-    """One parsed YAML file: its plain data and where each key and value sits."""
+    """One parsed YAML file: its plain data and where each key and value sits.
+
+    A run Hydra composed from a defaults list is one document too: the merged data, spans that
+    name their file, and `composition` (migrate.legacy.compose.Composition) saying what was merged.
+    """
 
     path: str
     text: str
     data: Any
     key_spans: dict[KeyPath, Span]
     value_spans: dict[KeyPath, Span]
+    composition: Any = None
 
     def key_location(self, path: KeyPath) -> Location:
         span = self.key_spans.get(path)
         if span is None:
             return Location(self.path)
-        return Location(self.path, span.line, span.col)
+        return Location(span.path or self.path, span.line, span.col)
 
 
 _FLOAT_EXPONENT = re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$")

@@ -179,7 +179,10 @@ def run_lint(request: LintRequest) -> int:
     data = RenderInput(
         diagnostics=diagnostics,
         files=[r.path for r in results],
-        sources={r.path: r.text for r in results if r.text is not None and r.diagnostics},
+        sources={
+            **{other: text for r in results if r.diagnostics for other, text in r.related.items()},
+            **{r.path: r.text for r in results if r.text is not None and r.diagnostics},
+        },
         root=settings.root,
         selected=settings.selection.enabled(),
         color=_use_color(request, fmt),

@@ -31,7 +31,7 @@ def _path(dotted: str) -> tuple[str, ...]:
 
 
 def _report(span: Span, message: str) -> Report:
-    return Report(span.line, span.col, span.end_line, span.end_col, message)
+    return Report(span.line, span.col, span.end_line, span.end_col, message, span.path)
 
 
 class CachedConfig(LegacyConfig):
@@ -166,7 +166,7 @@ class LegacyContext(YamlContext):
         if origin is not None and origin.line:
             line = origin.line
             col = origin.col or 1
-            return Report(line, col, line, col + 1, message)
+            return Report(line, col, line, col + 1, message, origin.path)
         if fallback and self.key_span(fallback):
             return self.at_key(fallback, message)
         anchor = self.anchor()
@@ -178,8 +178,8 @@ class LegacyContext(YamlContext):
 
         try:
             return build_spec(self.config, self.layout, self.profile), None
-        except InputError as error:
-            return None, error
+        except InputError as error:  # placed in the composed file the value came from
+            return None, InputError(self.config.relocated(error.location), error.message)
         except NotExpressible as error:
             self.not_expressible = error
             return None, None

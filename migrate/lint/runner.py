@@ -15,7 +15,7 @@ from migrate.lint.context import (
 )
 from migrate.lint.diagnostic import Diagnostic
 from migrate.lint.filekind import is_automodel, is_python
-from migrate.lint.registry import RULES, rules_for
+from migrate.lint.registry import RULES, UNUSED_NOQA, rules_for
 from migrate.lint.rule import Rule
 from migrate.lint.selection import Selection
 from migrate.lint.suppression import apply_suppressions, find_suppressions
@@ -37,6 +37,7 @@ class FileResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     text: str | None = None
     error: str | None = None
+    related: dict[str, str] = field(default_factory=dict)  # texts of files Hydra composed into this one
 
 
 def relative_to_root(path: str, root: Path) -> str:
@@ -70,7 +71,8 @@ def _run(rules: list[Rule], ctx, enabled: frozenset[str], path: str) -> list[Dia
             if rule.code not in enabled:
                 continue
         out.extend(
-            Diagnostic(path, r.line, r.col, r.end_line, r.end_col, rule.code, rule.name, rule.severity, r.message)
+            Diagnostic(r.path or path, r.line, r.col, r.end_line, r.end_col, rule.code, rule.name, rule.severity,
+                       f"{r.message} (in the run composed from {path})" if r.path else r.message)
             for r in reports
         )
     return out
@@ -83,6 +85,8 @@ def _legacy_rules() -> list[Rule]:
 
 
 def _lint_yaml(text: str, path: str, settings: LintSettings, enabled: frozenset[str]) -> FileResult:
+    from migrate.legacy.compose import compose_document
+    from migrate.legacy.fragments import fragment_reason
     from migrate.legacy.layout import Skip
     from migrate.legacy.roles import detect_runs
     from migrate.legacy.yamlsource import parse_yaml
@@ -91,15 +95,17 @@ def _lint_yaml(text: str, path: str, settings: LintSettings, enabled: frozenset[
     if is_automodel(document.data):
         ctx = AutomodelContext(document)
         return FileResult(path, "automodel", _run(rules_for("automodel"), ctx, enabled, path), text)
+    document = compose_document(document, dict(settings.options.env), on_disk=not path.startswith("<"))
+    related = {f.path: f.text for f in document.composition.included} if document.composition else {}
     config = CachedConfig(document, dict(settings.options.env))
     runs = detect_runs(config)
-    if isinstance(runs, Skip):
+    if isinstance(runs, Skip) or fragment_reason(config) is not None:  # a group file is no run
         return FileResult(path, "skipped", [], text)
     diagnostics: list[Diagnostic] = []
     for layout in runs:  # a file holding several runs (actor, critic) is checked run by run
         ctx = LegacyContext(config, layout, settings.options)
         diagnostics.extend(d for d in _run(_legacy_rules(), ctx, enabled, path) if d not in diagnostics)
-    return FileResult(path, "legacy", diagnostics, text)
+    return FileResult(path, "legacy", diagnostics, text, related=related)
 
 
 def _lint_python(text: str, path: str, settings: LintSettings, enabled: frozenset[str]) -> FileResult:
@@ -129,8 +135,12 @@ def lint_text(text: str, path: str, settings: LintSettings) -> FileResult:
     except RuleCrash as crash:
         return FileResult(path, "error", error=str(InputError(Location(path), str(crash))), text=text)
     suppressions = find_suppressions(text, "python" if python else "yaml")
-    result.diagnostics = sorted(apply_suppressions(result.diagnostics, suppressions, enabled, path),
-                                key=lambda d: (d.line, d.col, d.code, d.message))
+    own = [d for d in result.diagnostics if d.path not in result.related]
+    kept = apply_suppressions(own, suppressions, enabled, path)
+    for other, other_text in result.related.items():  # `# noqa` in a composed file covers its own lines
+        theirs = [d for d in result.diagnostics if d.path == other]
+        kept += apply_suppressions(theirs, find_suppressions(other_text, "yaml"), enabled - {UNUSED_NOQA}, other)
+    result.diagnostics = sorted(kept, key=lambda d: (d.path != path, d.path, d.line, d.col, d.code, d.message))
     return result
 
 

@@ -149,7 +149,7 @@ def test_yaml_only_runs_import_neither_libcst_nor_torch(tmp_path: Path) -> None:
     code = (
         "import sys\nfrom migrate.lint.command import LintRequest, run_lint\n"
         "run_lint(LintRequest(paths=('a.yaml',), quiet=True))\n"
-        "print(sorted(m for m in ('libcst', 'torch', 'rich') if m in sys.modules))\n"
+        "print(sorted(m for m in ('libcst', 'torch', 'rich', 'hydra') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
                          env={"PYTHONPATH": str(ROOT)}, check=True).stdout

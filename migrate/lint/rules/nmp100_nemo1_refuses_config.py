@@ -10,12 +10,13 @@ def check(ctx):
     if error is None or error.location.line is None or error.location.line in ctx.refusal_lines:
         return
     line, col = error.location.line, error.location.col or 1
+    path = error.location.path if error.location.path != ctx.path else None  # another composed file
     end_col = col + 1
     for span in ctx.document.key_spans.values():
-        if span.line == line and span.col == col:
+        if span.line == line and span.col == col and span.path == path:
             end_col = span.end_col
             break
-    yield Report(line, col, line, end_col, error.message)
+    yield Report(line, col, line, end_col, error.message, path)
 
 
 RULE = Rule(
