@@ -10,7 +10,7 @@ source: `precision` (dtypes, O2, AMP mode), `optimizer` (grad-reduce dtype, clip
 from __future__ import annotations
 
 from migrate.errors import shown
-from migrate.legacy import families
+from migrate.legacy import families, hints
 from migrate.legacy import fp8 as F
 from migrate.legacy import optimizer as O
 from migrate.legacy import precision as P
@@ -21,7 +21,7 @@ from migrate.legacy.layout import MODEL_PRECISION_KEYS, Layout
 from migrate.legacy.origin import Origin, Unknown
 from migrate.legacy.reader import LegacyConfig
 from migrate.legacy.reading import FactReader
-from migrate.legacy.versions import DEFAULT_NEMO1_VERSION, Release
+from migrate.legacy.versions import DEFAULT_NEMO1_VERSION, Release, nemo1_profile
 from migrate.spec import PrecisionSpec, Setting
 
 
@@ -199,6 +199,7 @@ def _context_notes(r: FactReader, release: Release, release_origin: Origin | Non
             f"references like ${{{name}.trainer.precision}} were resolved against this file, as the "
             f"NeMo-Framework-Launcher composes it under the package `{name}`",
         )
+    _release_hint(r, release, release_origin)
     runner = families.harness_runner(r.path)
     if runner is not None:
         r.note(
@@ -208,6 +209,20 @@ def _context_notes(r: FactReader, release: Release, release_origin: Origin | Non
             "and the tool does not know that runner's rules (MLPerf runners key the loss scaler on other keys, ignore "
             "megatron_amp_O2 or hard-code clipping); check each migrated value against the runner",
         )
+
+
+def _release_hint(r: FactReader, release: Release, release_origin: Origin | None) -> None:
+    """Offer the release the file gives away when it is not the one applied; never apply it."""
+    hint = hints.from_path(r.path) or hints.from_keys(r.config, r.layout)
+    if hint is None or nemo1_profile(hint.release).name == release.name:
+        return
+    chosen = release_origin is not None and release_origin.kind == "option"
+    r.note(
+        "release-hint",
+        "info" if chosen else "warning",
+        f"{hint.evidence}: this config probably ran NeMo {hint.release}'s rules, but NeMo {release.name}'s were applied "
+        f"({'as asked' if chosen else 'the default'}); pass --nemo1-version {hint.release} if the job ran there",
+    )
 
 
 __all__ = ["build_spec", "FP8_RECIPES", "AMAX_ALGOS", "Unknown", "NotExpressible"]

@@ -114,3 +114,25 @@ def test_release_boundaries(rule, first, last) -> None:
     for minor in range(5, 24):
         expected = first_minor <= minor <= last_minor
         assert getattr(nemo1_profile(f"1.{minor}"), rule) is expected, f"1.{minor}"
+
+
+@pytest.mark.parametrize(
+    ("path", "keys", "release"),
+    [
+        pytest.param("NeMo/v1.10.0/examples/conf/megatron_gpt_config.yaml", {}, "1.10", id="a NeMo tag in the path"),
+        pytest.param("NeMo-Framework-Launcher/24.12/conf/gpt3/5b.yaml", {}, "2.x", id="launcher 24.07+ runs a 2.x container"),
+        pytest.param("NeMo-Framework-Launcher/23.03/conf/gpt3/5b.yaml", {}, None, id="launcher 23.03: container release unknown"),
+        pytest.param("results/eos_ngc24.09_nemo/conf/x.yaml", {}, "2.x", id="an NGC container tag in the path"),
+        pytest.param("NeMo-Aligner/v0.7.0/conf/dpo.yaml", {}, "2.x", id="Aligner 0.3+ builds on NeMo 2.x"),
+        pytest.param("conf/x.yaml", {"model.fp8_recipe": "delayed"}, "2.x", id="a key only the 2.x tree reads"),
+        pytest.param("conf/x.yaml", {"model.fp8": True}, None, id="nothing gives the release away"),
+    ],
+)
+def test_release_hints(path, keys, release) -> None:
+    from facts import reader
+
+    from migrate.legacy import hints
+
+    r = reader({"trainer.precision": "bf16", **keys})
+    hint = hints.from_path(path) or hints.from_keys(r.config, r.layout)
+    assert (hint.release if hint else None) == release
