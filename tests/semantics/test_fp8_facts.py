@@ -124,3 +124,59 @@ def test_recipe_fields_are_read_only_on_the_2x_mcore_path() -> None:
 def test_delayed_recipe_with_bf16_edge_layers_is_refused() -> None:
     with pytest.raises(InputError, match="Megatron-core rejects"):
         _fp8({**FP8, "model.mcore_gpt": True, "model.first_last_layers_bf16": True}, "2.x")
+
+
+MCORE_FP8 = {**FP8, "model.mcore_gpt": True}
+
+
+@pytest.mark.parametrize(
+    ("keys", "release", "field", "expected", "note"),
+    [
+        pytest.param(MCORE_FP8, "1.23", "wgrad", True, None, id="mcore: fp8_wgrad defaults to True (Megatron-core)"),
+        pytest.param({**MCORE_FP8, "model.fp8_wgrad": False}, "1.23", "wgrad", False, None, id="mcore reads fp8_wgrad"),
+        pytest.param({**FP8, "model.fp8_wgrad": False}, "1.23", "wgrad", True, "fp8-wgrad-ignored",
+                     id="legacy path runs the wgrad GEMM in FP8 regardless"),
+        pytest.param({**MCORE_FP8, "model.fp8_dot_product_attention": True}, "2.x", "dot_product_attention", True, None,
+                     id="2.x Megatron-core reads FP8 attention"),
+        pytest.param({**MCORE_FP8, "model.fp8_multi_head_attention": True}, "1.23", "multi_head_attention", False,
+                     "fp8-multi-head-attention-ignored", id="Megatron-core 0.5 (1.23) has no FP8 attention fields"),
+        pytest.param({**FP8, "model.fp8_dot_product_attention": True}, "2.x", "dot_product_attention", False,
+                     "fp8-dot-product-attention-ignored", id="only the mcore path reads FP8 attention"),
+        pytest.param(FP8, "1.23", "margin", 0, None, id="fp8_margin defaults to 0"),
+        pytest.param({**FP8, "model.fp8_margin": 2}, "1.23", "margin", 2, None, id="fp8_margin read"),
+        pytest.param(FP8, "1.23", "interval", 1, None, id="fp8_interval defaults to 1"),
+        pytest.param({**FP8, "model.fp8_interval": 4}, "1.23", "interval", 4, "fp8-interval-dropped",
+                     id="fp8_interval is read but TE >= 1.8 ignores it"),
+        pytest.param({**BF16, "model.fp8_margin": 3}, "1.23", "margin", 0, None, id="FP8 keys are not read while FP8 is off"),
+    ],
+)
+def test_recipe_keys_and_their_defaults(keys, release, field, expected, note) -> None:
+    fp8, r = _fp8(keys, release)
+    assert getattr(fp8, field).value == expected
+    if note:
+        assert note in codes(r)
+
+
+@pytest.mark.parametrize(
+    ("keys", "release", "expected"),
+    [
+        pytest.param({**MCORE_FP8, "model.fp8_recipe": "tensorwise", "model.first_last_layers_bf16": True}, "2.x", (True, 1, 1),
+                     id="2.x: Megatron-core's own 1 / 1 edge layers"),
+        pytest.param({**MCORE_FP8, "model.fp8_recipe": "tensorwise", "model.first_last_layers_bf16": True,
+                      "model.num_layers_at_start_in_bf16": 2, "model.num_layers_at_end_in_bf16": 3}, "2.x", (True, 2, 3),
+                     id="2.x reads the edge-layer counts"),
+        pytest.param({**MCORE_FP8, "model.num_layers_at_start_in_bf16": 2}, "1.23", (False, 1, 1), id="1.23 reads no recipe fields"),
+    ],
+)
+def test_bf16_edge_layers(keys, release, expected) -> None:
+    fp8, _ = _fp8(keys, release)
+    assert (fp8.first_last_layers_bf16.value, fp8.num_layers_at_start_in_bf16.value, fp8.num_layers_at_end_in_bf16.value) == expected
+
+
+def test_an_inert_mcore_flag_is_reported() -> None:
+    r = reader({**BF16, "model.mcore_gpt": True}, "1.20")
+    assert F.code_path(r).value == "legacy"
+    assert "mcore-gpt-ignored" in codes(r)
+    quiet = reader({**BF16, "model.mcore_gpt": False}, "1.20")
+    F.code_path(quiet)
+    assert codes(quiet) == []

@@ -128,3 +128,15 @@ def test_gradient_clipping(keys, expected) -> None:
 def test_nan_clip_is_refused() -> None:
     with pytest.raises(InputError, match=r"\.nan is not a clipping threshold"):
         _clip({"trainer.precision": "bf16", "trainer.gradient_clip_val": float("nan")})
+
+
+def test_mcore_optimizer_reduces_fp16_gradients_in_fp16() -> None:
+    keys = {"trainer.precision": 16, "model.megatron_amp_O2": True, "model.optim.name": "mcore_distributed_optim",
+            "model.optim.grad_sync_dtype": "fp16"}
+    assert _reduce(keys, "2.x")[0].value == "fp16"
+
+
+def test_aligner_with_megatron_fused_adam_clips_with_the_trainer_value() -> None:
+    keys = {"trainer.precision": "bf16", "trainer.gradient_clip_val": 5.0, "trainer.sft.gradient_clip_val": 1.0,
+            "model.optim.name": "megatron_fused_adam"}
+    assert _clip(keys)[0].value == 5.0

@@ -109,3 +109,14 @@ def test_params_and_pipeline_dtype(dtype, o2, expected) -> None:
     compute = Setting(dtype, Origin.default(""))
     assert P.params_dtype(compute, Setting(o2, Origin.default(""))).value == expected
     assert P.pipeline_dtype(compute).value == dtype  # pipeline_dtype follows the model dtype
+
+
+def test_fp16_o2_keeps_fp16_weights() -> None:
+    compute = Setting("fp16", Origin.default(""))
+    assert P.params_dtype(compute, Setting(True, Origin.default(""))).value == "fp16"
+
+
+def test_inert_o2_key_before_1_6_is_reported() -> None:
+    r = reader({"trainer.precision": 16, "model.megatron_amp_O2": True}, "1.5")
+    P.megatron_amp_o2(r, P.fsdp(r))
+    assert "megatron-amp-o2-ignored" in codes(r)

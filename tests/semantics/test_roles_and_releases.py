@@ -136,3 +136,42 @@ def test_release_hints(path, keys, release) -> None:
     r = reader({"trainer.precision": "bf16", **keys})
     hint = hints.from_path(path) or hints.from_keys(r.config, r.layout)
     assert (hint.release if hint else None) == release
+
+
+@pytest.mark.parametrize(
+    ("keys", "role"),
+    [
+        pytest.param({"trainer.precision": "bf16", "model.fp8": True, "ddp.overlap_grad_reduce": True}, "not-nemo1", id="ddp: section alone"),
+        pytest.param({"precision": 16, "megatron_amp_O2": True, "optim.name": "distributed_fused_adam", "optim.lr": 1e-4},
+                     "model-only", id="a model_config.yaml's root optim with a name is NeMo 1"),
+        pytest.param({"trainer.precision": "bf16", "model.precision": 16, "trt.precision": 16}, "export", id="trt: section"),
+        pytest.param({"trainer.precision": 16, "checkpoint_dir": "/c", "model_type": "gpt", "hparams_file": "h"}, "conversion",
+                     id="checkpoint_dir + model_type: a converter template"),
+        pytest.param({"run.name": "gpt", "trainer.precision": "bf16", "model.megatron_amp_O2": True}, "training",
+                     id="one section with a run's shape is no multi-run file"),
+    ],
+)
+def test_more_roles(keys, role) -> None:
+    runs = detect_runs(config(keys))
+    assert (runs.role if isinstance(runs, Skip) else runs[0].role) == role
+
+
+@pytest.mark.parametrize(
+    ("release", "written", "expected"),
+    [
+        pytest.param("1.5", 16, True, id="1.5: == 16"),
+        pytest.param("1.5", "bf16", False, id="1.5: bf16 gets Lightning's plugin"),
+        pytest.param("1.20", "bf16", True, id="1.6-1.20: in [16, 'bf16']"),
+        pytest.param("1.20", "16", False, id="1.6-1.20: the string '16' is not 16"),
+        pytest.param("1.21", "16", True, id="1.21+: the builder's full list"),
+    ],
+)
+def test_which_spellings_get_nemos_scaler(release, written, expected) -> None:
+    assert nemo1_profile(release).gets_nemo_scaler(written) is expected
+
+
+def test_distributed_optimizers_per_release() -> None:
+    assert nemo1_profile("1.12").distributed_optimizers == ()
+    assert nemo1_profile("1.13").distributed_optimizers == ("distributed_fused_adam",)
+    assert nemo1_profile("2.x").distributed_optimizers == ("distributed_fused_adam", "mcore_distributed_optim")
+    assert nemo1_profile("2.7").v2x and nemo1_profile("2.x").mcore_flags == ("mcore_gpt", "mcore_bert", "mcore_t5")

@@ -79,3 +79,8 @@ def test_scaler_settings(keys, release, expected) -> None:
 def test_loss_scaling_keys_outside_fp16_are_reported() -> None:
     _, r = _loss({"trainer.precision": "bf16", "model.hysteresis": 2})
     assert "loss-scaling-key-unused" in codes(r)
+
+
+def test_lmpp_without_a_pipeline_size_keeps_the_scaler() -> None:
+    loss, _ = _loss({**FP16, "model.peft.peft_scheme": "lora"})
+    assert loss.enabled.value is True
