@@ -99,6 +99,7 @@ class PrecisionSpec:
     run: str | None = None  # the run's name in a file holding several (e.g. "actor")
     composition: str | None = None  # which files Hydra's defaults list merged (Composition.summary())
     peft: Setting[bool] = Setting(False, Origin.default("no model.peft"))  # adapters on a frozen base model
+    precision_plugin: Setting[str] = Setting("none", Origin.default("no precision plugin"))  # Lightning plugin class
 
     @property
     def clipping_known(self) -> bool:

@@ -147,3 +147,28 @@ def _unused_keys(r: FactReader) -> None:
         raw = r.written(r.model_key(name))
         if raw is not None:
             r.note("loss-scaling-key-unused", "info", "only matters for precision 16; no effect here", raw.origin)
+
+
+def precision_plugin(
+    r: FactReader, trainer: Setting[str], o2: Setting[bool], fsdp: Setting[bool], distributed: bool
+) -> Setting[str]:
+    """The Lightning precision plugin NeMo 1.0 built (MegatronTrainerBuilder._plugins; before 1.21 the
+    pretraining script): MegatronHalfPrecisionPlugin for O2 without distributed Adam (whose own
+    optimizer keeps the fp32 copy), PipelineMixedPrecisionPlugin for any other half precision, the FSDP
+    plugin under FSDP; fp32 gets none. NeMo 1.5-1.6 used Lightning's NativeMixedPrecisionPlugin for O1."""
+    written = r.written(r.trainer_key("precision"))
+    half = trainer.value in ("fp16", "bf16")
+    if not half:
+        return Setting("none", Origin.derived_from("no precision plugin for precision 32", trainer.origin))
+    if written is not None and not r.release.gets_nemo_scaler(written.value):
+        return Setting("Lightning's own AMP plugin", Origin.derived_from(
+            f"NeMo {r.release.name}'s script adds its plugin only for 16 or 'bf16'", written.origin))
+    if fsdp.value:
+        return Setting("FSDPMixedPrecisionPlugin", Origin.derived_from("NeMo's FSDP strategy plugin", fsdp.origin))
+    if o2.value and not distributed:
+        return Setting("MegatronHalfPrecisionPlugin", Origin.derived_from("O2 without distributed Adam", o2.origin))
+    if not r.release.since(7) and not o2.value:
+        return Setting("NativeMixedPrecisionPlugin", Origin.derived_from(
+            f"NeMo {r.release.name} ran O1 through Lightning's native AMP", trainer.origin))
+    why = "O2 with distributed Adam" if o2.value else "O1 (fp32 weights under autocast)"
+    return Setting("PipelineMixedPrecisionPlugin", Origin.derived_from(why, o2.origin if o2.value else trainer.origin))

@@ -88,6 +88,7 @@ def build_spec(
         trainer_builder=builder_setting,
         run=layout.run,
         peft=families.peft(r),
+        precision_plugin=S.precision_plugin(r, trainer, o2, fsdp, distributed),
     )
 
 

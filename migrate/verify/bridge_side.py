@@ -204,6 +204,7 @@ class _Semantics:
         why = self.why("fp16") if fp16 else self.why("bf16") if bf16 else "bf16 and fp16 both False: fp32 training"
         if self.arg("fp32"):
             why += " (fp32=True is inert: no model, optimizer or DDP attribute has that name)"
+        self.set("precision_plugin", "MixedPrecisionConfig", "Megatron Bridge's mixed_precision (no Lightning plugin)")
         self.set("precision", compute, why)
         half = fp16 or bf16
         amp_why = "Float16Module holds half weights with fp32 main params (Megatron-core)" if half else "fp32 training"

@@ -130,6 +130,7 @@ class _Semantics:
         why = self.why("precision")
         if not (fp16 or bf16 or text in _FP32):
             why += ": not a recognised precision, so MegatronMixedPrecision silently trains in fp32"
+        self.set("precision_plugin", "MegatronMixedPrecision", "the NeMo 2.0 plugin read from the script")
         self.set("precision", compute, why)
         half = fp16 or bf16
         self.set("amp_mode", "O2" if half else "fp32",

@@ -84,6 +84,8 @@ def _fp32_params_half_reduce(key: str, legacy_value: Any, migrated_value: Any, l
 def _relevant(key: str, group: str, legacy: Effective, migrated: Effective) -> bool:
     if key == "fp4_format":  # a row only when a side trains in FP4 (NeMo 1.x never does)
         return legacy.value(key) is not None or migrated.value(key) is not None
+    if group == "context":  # how the legacy run was built: shown, never compared
+        return legacy.value(key) is not None
     if group == "dtype":
         return True
     if key == "fp8_format":
@@ -107,7 +109,9 @@ def compare(legacy: Effective, migrated: Effective) -> StructuralResult:
         a = a or Entry(None, "not used on this side")
         b = b or Entry(None, "not used on this side")
         note, code = "", ""
-        if _same(a.value, b.value):
+        if row.group == "context":
+            status = NOT_APPLICABLE
+        elif _same(a.value, b.value):
             status = EQUAL
         elif a.value is None and row.group == "layers":
             status = NOT_APPLICABLE

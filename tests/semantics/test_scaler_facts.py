@@ -84,3 +84,27 @@ def test_loss_scaling_keys_outside_fp16_are_reported() -> None:
 def test_lmpp_without_a_pipeline_size_keeps_the_scaler() -> None:
     loss, _ = _loss({**FP16, "model.peft.peft_scheme": "lora"})
     assert loss.enabled.value is True
+
+
+@pytest.mark.parametrize(
+    ("keys", "release", "expected"),
+    [
+        pytest.param({"trainer.precision": "bf16", "model.megatron_amp_O2": True, "model.optim.name": "fused_adam"}, "1.23",
+                     "MegatronHalfPrecisionPlugin", id="O2 without distributed Adam"),
+        pytest.param({"trainer.precision": "bf16", "model.megatron_amp_O2": True, "model.optim.name": "distributed_fused_adam"},
+                     "1.23", "PipelineMixedPrecisionPlugin", id="O2 with distributed Adam"),
+        pytest.param({"trainer.precision": 16, "model.megatron_amp_O2": False}, "1.23", "PipelineMixedPrecisionPlugin", id="O1"),
+        pytest.param({"trainer.precision": 16, "model.fsdp": True}, "1.23", "FSDPMixedPrecisionPlugin", id="FSDP"),
+        pytest.param({"trainer.precision": 32, "model.fp8": False}, "1.23", "none", id="fp32: no plugin"),
+        pytest.param({"trainer.precision": 16, "model.fp8": False}, "1.6", "NativeMixedPrecisionPlugin", id="1.5-1.6 O1: Lightning's AMP"),
+        pytest.param({"trainer.precision": "16", "model.fp8": False}, "1.20", "Lightning's own AMP plugin", id="1.6-1.20 '16' string"),
+    ],
+)
+def test_precision_plugin(keys, release, expected) -> None:
+    from migrate.legacy import optimizer as O
+
+    r = reader(keys, release)
+    trainer = P.trainer_precision(r)
+    fsdp = P.fsdp(r)
+    o2 = P.megatron_amp_o2(r, fsdp)
+    assert S.precision_plugin(r, trainer, o2, fsdp, O.is_distributed(r, O.optimizer_name(r))).value == expected
