@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -85,10 +86,21 @@ def _target_nemo(value: str, target: str) -> nemo_releases.TargetNemo:
 
 
 def _output_path(out_dir: Path, relative: str, target: str = "nemo2") -> Path:
+    """The mirrored path below --out-dir; Python modules and their folders get importable names
+    (`llama3.1-70b.yaml` -> `llama3_1_70b.py`: every character that cannot be in an identifier becomes `_`,
+    a leading digit gets `_`)."""
     from migrate.convert import OUTPUT_SUFFIX
 
     stem = relative.rsplit(".", 1)[0] if relative.endswith((".yaml", ".yml")) else relative
-    return out_dir / (stem + OUTPUT_SUFFIX[target])
+    suffix = OUTPUT_SUFFIX[target]
+    if suffix == ".py":
+        stem = "/".join(_identifier(part) for part in stem.replace(os.sep, "/").split("/"))
+    return out_dir / (stem + suffix)
+
+
+def _identifier(name: str) -> str:
+    name = re.sub(r"\W", "_", name, flags=re.ASCII)
+    return "_" + name if not name or name[0].isdigit() else name
 
 
 def _run_output(path: Path, run: Optional[str]) -> Path:

@@ -91,7 +91,10 @@ def _docstring(spec: PrecisionSpec, plan: Plan, container: str | None) -> str:
             "",
             *(_clean(line).replace("\\", "/").replace('"', "'") for line in spec.context_lines()),
             *(_clean(line).replace("\\", "/").replace('"', "'") for line in spec.composition_lines()),
-            "Use: nl.Trainer(plugins=[plugin], ...) and no precision= argument on the Trainer.",
+            "Only precision settings are migrated: parallelism, optimizer, data and model settings are not.",
+            "Use: nl.Trainer(plugins=[plugin], ...) and no precision= argument on the Trainer. In a NeMo-Run",
+            "recipe: recipe.trainer.plugins = run.Config(nl.MegatronMixedPrecision, <the same arguments>), which",
+            "`nemo-migrate convert OLD.yaml --into recipe_script.py` writes for you.",
         ]
     )
 
