@@ -121,7 +121,14 @@ def run_verify(request: VerifyRequest, console) -> int:
 
     result.timings["total"] = time.perf_counter() - started
 
+    if request.json_path == "-":  # stdout carries the JSON alone; the human report goes to stderr
+        from rich.console import Console
+
+        console = Console(stderr=True, no_color=console.no_color, width=console.width)
     print_report(result, console)
+    if request.benchmark and result.benchmark is None:
+        why = result.numeric_skipped or result.numeric_failed or "the approximate check has no benchmark"
+        print(f"--benchmark: not run: {why}", file=sys.stderr)
     status = exit_status(result.outcome, failed=result.numeric_failed is not None, machine_missing=machine_missing,
                          require_gpu=request.require_gpu)
     if status == CHECK_FAILED:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import math
 from typing import Any
 
@@ -139,9 +140,15 @@ def _bench_json(bench) -> dict[str, Any] | None:
 
 
 def write_json(result: VerifyResult, exit_status: int, path: str) -> None:
+    """Every figure as JSON, to `path` (atomically) or to stdout for `-`."""
+    text = json.dumps(to_json(result, exit_status), indent=2) + "\n"
+    if path == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
     from migrate.atomic import write_atomic
 
-    write_atomic(path, json.dumps(to_json(result, exit_status), indent=2) + "\n")
+    write_atomic(path, text)
 
 
 def print_report(result: VerifyResult, console) -> None:

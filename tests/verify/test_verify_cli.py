@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from cli_helpers import run_cli
@@ -131,3 +132,22 @@ def test_a_recipe_this_gpu_cannot_run_is_a_missing_machine(monkeypatch):
     result = run_cli(["verify", f"{VERIFY}/e4m3.yaml", "--require-gpu"])
     assert result.code == 3
     assert run_cli(["verify", f"{VERIFY}/e4m3.yaml"]).code == 0  # without --require-gpu: structural only, said so
+
+
+def test_json_dash_writes_the_json_alone_to_stdout():
+    import json as _json
+
+    result = run_cli(["verify", "fixtures/verify/delayed_hybrid.yaml", "--no-numeric", "--json", "-"])
+    assert result.code == 0
+    document = _json.loads(result.stdout)
+    assert document["yaml"] == "fixtures/verify/delayed_hybrid.yaml"
+    assert "Structural check" in result.stderr
+    assert not (Path(__file__).resolve().parents[2] / "-").exists()
+
+
+def test_benchmark_that_cannot_run_says_why(monkeypatch):
+    from migrate.verify import numeric
+
+    monkeypatch.setattr(numeric, "unavailable_reason", lambda *args: "no CUDA device")
+    result = run_cli(["verify", "fixtures/verify/delayed_hybrid.yaml", "--benchmark"])
+    assert "--benchmark: not run: no CUDA device" in result.stderr
