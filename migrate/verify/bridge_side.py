@@ -17,6 +17,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from migrate.errors import InputError, Location
+from migrate.nemo2 import source_guard
 from migrate.nemo2.calls import CallSite, NotLiteral, find_calls, parse_python
 from migrate.verify.bridge_recipes import BRIDGE_VERSION, DEFAULTS, FIELD_NAMES, RECIPES, resolve_recipe
 from migrate.verify.effective import Effective, Entry
@@ -97,7 +98,8 @@ def _sources(module: cst.Module) -> list[_Source]:
 
 def read_bridge(text: str, path: str) -> BridgeConfig:
     """The one MixedPrecisionConfig the module builds; InputError if there is not exactly one."""
-    found = _sources(parse_python(text, path))
+    with source_guard.tree_work():
+        found = _sources(parse_python(text, path))
     if not found:
         raise InputError(
             Location(path),
