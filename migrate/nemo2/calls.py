@@ -32,6 +32,11 @@ class NotLiteral:
 
     source: str
 
+    def brief(self, limit: int = 60) -> str:
+        """The code on one line, shortened for a message."""
+        code = " ".join(self.source.split())
+        return code if len(code) <= limit else code[: limit - 3] + "..."
+
 
 @dataclass(frozen=True)
 class CallSite:
@@ -57,10 +62,14 @@ def parse_python(text: str, path: str) -> cst.Module:
     try:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as error:
-        raise _syntax_error(text, path, error) from None
+        match = _LIBCST_AT.search(error.message)
+        where = (int(match[1]), int(match[2]) + 1) if match else (error.raw_line, error.raw_column + 1)
+        raise _syntax_error(text, path, error.message, where) from None
+    except Exception as error:  # noqa: BLE001 - libcst's node checks: `"a" b"b"`, LibCST #1061
+        raise _syntax_error(text, path, f"{type(error).__name__}: {error}", (1, 1)) from None
 
 
-def _syntax_error(text: str, path: str, error: cst.ParserSyntaxError) -> InputError:
+def _syntax_error(text: str, path: str, message: str, where: tuple[int, int]) -> InputError:
     import ast
 
     try:
@@ -70,9 +79,7 @@ def _syntax_error(text: str, path: str, error: cst.ParserSyntaxError) -> InputEr
         return InputError(Location(path, line, cpython.offset or 1), f"invalid Python: {_one_line(cpython.msg)}")
     except (RecursionError, MemoryError, ValueError):
         pass
-    match = _LIBCST_AT.search(error.message)
-    line, col = (int(match[1]), int(match[2]) + 1) if match else (error.raw_line, error.raw_column + 1)
-    return InputError(Location(path, line, col), f"libcst cannot parse this Python: {_one_line(error.message)}")
+    return InputError(Location(path, *where), f"libcst cannot parse this Python: {_one_line(message)}")
 
 
 def _one_line(message: str) -> str:
@@ -140,23 +147,51 @@ def qualified_name(node: cst.BaseExpression, aliases: dict[str, str]) -> str | N
 
 def literal_value(node: cst.BaseExpression, module: cst.Module) -> Any:
     """The value of a literal expression, or NotLiteral."""
+    value = _literal(node)
+    return NotLiteral(module.code_for_node(node)) if value is _NOT_LITERAL else value
+
+
+_NOT_LITERAL = object()  # `_literal`'s "no": its code is generated once, by literal_value, not at every level
+
+
+def string_value(node: cst.BaseExpression) -> str | bytes | None:
+    """A string literal's value; None for anything else, and for literals CPython itself rejects
+    (`"\\N{NOPE}"`, str mixed with bytes) or that no text output can carry (a lone surrogate)."""
+    if not isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        return None
+    try:
+        value = node.evaluated_value  # libcst evaluates the escapes; it raises on invalid ones
+    except Exception:  # noqa: BLE001 - SyntaxError, ValueError, CSTValidationError, ...
+        return None
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+    return value
+
+
+def _literal(node: cst.BaseExpression) -> Any:
     if isinstance(node, cst.SimpleString):
-        return node.evaluated_value
+        value = string_value(node)
+        return _NOT_LITERAL if value is None else value
     if isinstance(node, cst.ConcatenatedString):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else NotLiteral(module.code_for_node(node))
-    if isinstance(node, cst.Integer):
-        return int(node.value.replace("_", ""), 0)
-    if isinstance(node, cst.Float):
-        return float(node.value.replace("_", ""))
+        value = string_value(node)
+        return value if isinstance(value, str) else _NOT_LITERAL
+    if isinstance(node, (cst.Integer, cst.Float)):
+        try:
+            return (int(node.value.replace("_", ""), 0) if isinstance(node, cst.Integer)
+                    else float(node.value.replace("_", "")))
+        except ValueError:  # beyond Python's int-string conversion limit (the guard refuses those)
+            return _NOT_LITERAL
     if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
         return {"True": True, "False": False, "None": None}[node.value]
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
-        inner = literal_value(node.expression, module)
+        inner = _literal(node.expression)
         if isinstance(inner, (int, float)) and not isinstance(inner, bool):
             return -inner
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Power):
-        base, exponent = literal_value(node.left, module), literal_value(node.right, module)
+        base, exponent = _literal(node.left), _literal(node.right)
         if (
             all(isinstance(v, int) and not isinstance(v, bool) for v in (base, exponent))
             and 0 <= exponent <= 128
@@ -166,7 +201,7 @@ def literal_value(node: cst.BaseExpression, module: cst.Module) -> Any:
         dotted = _dotted(node)
         if dotted and dotted.startswith("torch.") and dotted.count(".") == 1:
             return dotted  # a torch dtype, kept as its name: "torch.bfloat16"
-    return NotLiteral(module.code_for_node(node))
+    return _NOT_LITERAL
 
 
 class Positions:

@@ -15,9 +15,10 @@ refuses the file, at the token where a limit is first exceeded, when either is t
   trailer or adjacent string adds a level: `a + b + c`, `a.b.c`, `f()()`, `'a' 'b'`, `not not x`).
 
 The limits keep the worst accepted file far from the crash, parse time linear in the file size, and
-the tree shallow enough for Python's recursion (`RECURSION_LIMIT`); real code stays far below them
-(the deepest hand-written code seen in the standard library is an `encodings` table of 256 adjacent
-strings, depth 260).
+the tree shallow enough for Python's recursion (`RECURSION_LIMIT`). Real code stays far below them:
+of 3,840 files of the standard library and common packages, the deepest brackets are 15 and the
+deepest measure 267 (an `encodings` table of 256 adjacent strings); the one file refused is
+`pydoc_data/topics.py`, thousands of adjacent strings, which overflows libcst's own stack.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ MAX_DEPTH = 500
 # up to four frames per level), with room for the caller's own stack.
 RECURSION_LIMIT = 4 * MAX_DEPTH + 2000
 
-_BASE = 8  # module, statement line, statement, target, ...: the levels every expression sits under
+_BASE = 10  # module, statement line, statement, target, ...: the levels every expression sits under
 _OPEN, _CLOSE = "([{", ")]}"
 _SEPARATORS = frozenset({",", ";", "=", "->", ":=", "+=", "-=", "*=", "/=", "//=", "%=", "@=", "&=", "|=",
                          "^=", ">>=", "<<=", "**="})
@@ -72,7 +73,7 @@ class _Scan:
         self.max_brackets = 0
 
     def refuse(self, line: int, col: int, what: str) -> InputError:
-        return InputError(Location(self.path, line, col + 1), f"cannot be read safely: {what}")
+        return InputError(Location(self.path, line, col + 1), f"nested too deeply to parse safely: {what}")
 
     def feed(self, tok: tokenize.TokenInfo, previous: tokenize.TokenInfo | None) -> None:
         kind, text = tok.type, tok.string
@@ -105,7 +106,7 @@ class _Scan:
             self.lambdas.append(0)
             self.opened.append((text, line, col))
             if len(self.opened) > MAX_BRACKETS:
-                raise self.refuse(line, col, f"more than {MAX_BRACKETS} nested brackets (Python's own limit is 200)")
+                raise self.refuse(line, col, f"more than {MAX_BRACKETS} nested brackets (Python itself allows 200)")
             self.max_brackets = max(self.max_brackets, len(self.opened))
         elif kind == token.OP and text in _CLOSE:
             if self.opened:
@@ -125,6 +126,8 @@ class _Scan:
                 self._chain(3)
             else:
                 self._chain()
+        if kind == token.NUMBER:
+            self._number(text, line, col)
         inner = 0
         if kind == token.STRING:
             if previous is not None and previous.type == token.STRING:
@@ -135,8 +138,16 @@ class _Scan:
         if total > self.best.depth:
             self.best = Measure(self.max_brackets, total, line, col + 1)
             if total > MAX_DEPTH:
-                raise self.refuse(line, col, f"expressions nested more than {MAX_DEPTH} levels deep here "
-                                             "(a chain of operators, calls or adjacent strings, or nested brackets)")
+                raise self.refuse(line, col, f"an expression more than {MAX_DEPTH} levels deep (a long chain of "
+                                             "operators, calls or adjacent strings, or nested brackets)")
+
+    def _number(self, text: str, line: int, col: int) -> None:
+        """CPython refuses a decimal integer literal longer than its int-string conversion limit."""
+        digits = text.replace("_", "")
+        limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()
+        if limit and len(digits) > limit and digits.isdigit():
+            raise InputError(Location(self.path, line, col + 1),
+                             f"invalid Python: an integer literal of {len(digits)} digits (Python reads at most {limit})")
 
     def _chain(self, levels: int = 1) -> None:
         self.runs[-1] += levels

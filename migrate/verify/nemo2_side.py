@@ -79,7 +79,7 @@ def bind_call(call: CallSite, path: str, version: str) -> PluginCall:
         if isinstance(value, NotLiteral):
             raise InputError(
                 Location(path, call.line, call.col),
-                f"argument {name} is not a literal ({value.source}): verify reads literal arguments only",
+                f"argument {name} is not a literal ({value.brief()}): verify reads literal arguments only",
             )
     arguments: dict[str, tuple[Any, bool]] = {}
     for name, default in parameters:
