@@ -17,9 +17,9 @@ import libcst as cst
 from migrate.errors import InputError, Location
 from migrate.nemo2.calls import (
     PLUGIN_MODULES,
+    CallFinder,
     CallSite,
     Positions,
-    CallFinder,
     import_aliases,
     mentions,
     qualified_name,

@@ -14,6 +14,9 @@ refuses the file, at the token where a limit is first exceeded, when either is t
   plus, per bracket level, the operators chained since the last `,`/`;`/`=`/`:` (each operator,
   trailer or adjacent string adds a level: `a + b + c`, `a.b.c`, `f()()`, `'a' 'b'`, `not not x`).
 
+Like CPython, it also refuses a decimal integer literal longer than Python's int-string conversion
+limit (4,300 digits), which the literal reader could not turn into a number.
+
 The limits keep the worst accepted file far from the crash, parse time linear in the file size, and
 the tree shallow enough for Python's recursion (`RECURSION_LIMIT`). Real code stays far below them:
 of 3,840 files of the standard library and common packages, the deepest brackets are 15 and the

@@ -3,6 +3,7 @@ one located line at the right place, exit 2, the other inputs still processed, n
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,8 @@ ODD_LITERALS = {
 @pytest.mark.parametrize("case", sorted(ODD_LITERALS))
 def test_odd_literals_in_the_plugin_are_never_a_crash(tmp_path: Path, case: str) -> None:
     value, expected = ODD_LITERALS[case]
+    if case.endswith("integer") and not hasattr(sys, "get_int_max_str_digits"):
+        pytest.skip("this Python has no integer-string conversion limit")
     odd = f'from nemo import lightning as nl\n\ntrainer = nl.Trainer(plugins=[nl.MegatronMixedPrecision(precision={value})])\n'
     before = write(tmp_path, {"odd.py": odd, "plugin.py": PLUGIN, "train.py": TRAIN})
     for command, args in _commands("odd.py").items():
