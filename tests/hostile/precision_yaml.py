@@ -158,7 +158,7 @@ def _stub_class(name: str, accepted: tuple[str, ...]):
 
 
 def stub_imports(target_nemo: str = "2.5") -> dict[str, types.ModuleType]:
-    """Modules the generated code may import: torch dtypes, NeMo's plugin, Bridge's config."""
+    """Modules the generated code may import: torch dtypes, NeMo's plugin, Bridge's config, math."""
     torch = types.ModuleType("torch")
     for dtype in ("float32", "float16", "bfloat16", "half", "float", "float64"):
         setattr(torch, dtype, f"torch.{dtype}")
@@ -173,13 +173,15 @@ def stub_imports(target_nemo: str = "2.5") -> dict[str, types.ModuleType]:
     mixed.get_mixed_precision_config = lambda name: RECIPES[name]
     megatron.bridge, bridge.training, training.mixed_precision = bridge, training, mixed
     return {
+        "math": math,  # real: a non-finite value may be written as math.inf
         "torch": torch, "nemo": nemo, "nemo.lightning": lightning, "megatron": megatron,
         "megatron.bridge": bridge, "megatron.bridge.training": training, "megatron.bridge.training.mixed_precision": mixed,
     }
 
 
 def run_generated(code: str, target: str, target_nemo: str = "2.5") -> dict:
-    """Execute one generated module in a namespace whose only builtin is an import of the stand-ins."""
+    """Execute one generated module in a namespace whose builtins are an import of the stand-ins,
+    `float` and `int`."""
     modules = stub_imports(target_nemo)
 
     def _import(name, globals=None, locals=None, fromlist=(), level=0):
@@ -187,7 +189,8 @@ def run_generated(code: str, target: str, target_nemo: str = "2.5") -> dict:
             raise ImportError(f"generated code imports {name!r}")
         return modules[name] if fromlist else modules[name.partition(".")[0]]
 
-    namespace: dict = {"__builtins__": {"__import__": _import}, "__name__": "generated"}
+    builtins = {"__import__": _import, "float": float, "int": int}  # float("inf") is a value too
+    namespace: dict = {"__builtins__": builtins, "__name__": "generated"}
     try:
         exec(compile(code, "<generated>", "exec"), namespace)  # the project's own output, against stubs
     except Exception as error:
