@@ -103,6 +103,10 @@ def convert_into(
             print(str(error), file=sys.stderr)
             run.failed += 1
             continue
+        except RecursionError:  # a last resort: the parse guard keeps trees shallower than this
+            print(f"{script}: nested too deeply to rewrite", file=sys.stderr)
+            run.failed += 1
+            continue
         if changed:
             run.rewritten += 1
         else:

@@ -9,17 +9,19 @@ InputError naming the lines; `--trainer-line` picks one.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from migrate.errors import InputError, Location
 from migrate.nemo2.calls import (
     PLUGIN_MODULES,
+    CallFinder,
     CallSite,
-    find_calls,
+    Positions,
     import_aliases,
+    mentions,
     qualified_name,
 )
 
@@ -34,6 +36,7 @@ RECIPE_HELPERS = frozenset({
     "bf16_with_fp8_subchannel_scaling_mixed", "fp16_with_fp8_subchannel_scaling_mixed",
 })
 HINT = "choose one with --trainer-line LINE"
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -75,12 +78,22 @@ class Target:
     add_indent: str = ""
 
 
-class _Scan(cst.CSTVisitor):
-    """One pass: recipe helper calls, `X.plugins = value` and other attribute assignments,
-    `name = value` bindings, and the statement each node belongs to (for indentation)."""
+class _Scan(CallFinder):
+    """One pass: trainer and plugin calls (the CallFinder part), recipe helper calls, `X.plugins = value`
+    and other attribute assignments, `name = value` bindings, and the statement each expression of a
+    scanned line belongs to (for indentation).
 
-    def __init__(self, aliases: dict[str, str]) -> None:
-        self.aliases = aliases
+    A statement line that names nothing imported (`mentions`) holds none of those calls: only its
+    assignments are recorded and its expressions are not walked. On scripts of any size this leaves
+    the few lines around the trainer, instead of every node of the file.
+    """
+
+    def __init__(self, module: cst.Module, aliases: dict[str, str], positions: Positions, lines: list[str]) -> None:
+        targets = {"MegatronMixedPrecision": PLUGIN_MODULES, "Trainer": TRAINER_MODULES}
+        super().__init__(module, aliases, targets)
+        self.positions = positions
+        self.lines = lines
+        self.mentions = mentions(aliases, targets)  # recipe helpers are `nemo.` names too
         self.helpers: list[tuple[cst.Call, str]] = []
         self.plugin_assignments: list[cst.Assign] = []
         self.attribute_assignments: list[cst.Assign] = []
@@ -100,7 +113,27 @@ class _Scan(cst.CSTVisitor):
             self._statements.pop()
         super().on_leave(original_node)
 
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
+        if self._mentioned(node) or any(self._assigns_plugins(small) for small in node.body):
+            return True
+        for small in node.body:
+            if isinstance(small, cst.Assign):
+                self.visit_Assign(small)
+        return False
+
+    def _mentioned(self, node: cst.CSTNode) -> bool:
+        where = self.positions[node]
+        return self.mentions.search("\n".join(self.lines[where.start.line - 1 : where.end.line])) is not None
+
+    @staticmethod
+    def _assigns_plugins(small: cst.BaseSmallStatement) -> bool:
+        if not isinstance(small, cst.Assign) or len(small.targets) != 1:
+            return False
+        target = small.targets[0].target
+        return isinstance(target, cst.Attribute) and target.attr.value == "plugins"
+
     def visit_Call(self, node: cst.Call) -> None:
+        super().visit_Call(node)
         name = qualified_name(node.func, self.aliases) or ""
         short = name.rpartition(".")[2]
         if short in RECIPE_HELPERS and name.startswith("nemo.") and not node.args:
@@ -122,14 +155,13 @@ class Locator:
     def __init__(self, module: cst.Module, path: str, text: str) -> None:
         self.module = module
         self.path = path
-        self.lines = text.splitlines()
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        self.positions = wrapper.resolve(PositionProvider)
+        self.lines = _LINE_BREAK.split(text)  # as the parser counts lines (not str.splitlines)
+        self.positions = Positions(module)
         self.aliases = aliases = import_aliases(module)
-        sites = find_calls(module, {"MegatronMixedPrecision": PLUGIN_MODULES, "Trainer": TRAINER_MODULES}, wrapper)
-        self.trainers = [self._trainer(site) for site in sites if site.name == "Trainer"]
-        scan = _Scan(aliases)
+        scan = _Scan(module, aliases, self.positions, self.lines)
         module.visit(scan)
+        sites = scan.sites(self.positions)
+        self.trainers = [self._trainer(site) for site in sites if site.name == "Trainer"]
         self.statement_of = scan.statement_of
         self.bindings = scan.bindings
         self.plugin_assignments = scan.plugin_assignments

@@ -16,7 +16,8 @@ from migrate.lint.context import LintOptions
 from migrate.lint.diagnostic import SEVERITIES, severity_rank
 from migrate.lint.files import collect_files
 from migrate.lint.output import FORMATS, RenderInput, render
-from migrate.lint.runner import FileResult, LintSettings, lint_file, lint_text
+from migrate.errors import InputError, Location
+from migrate.lint.runner import FileResult, LintSettings, lint_file, lint_text, unreadable
 from migrate.lint.selection import Selection, SelectorError
 from migrate.lint.settings import ConfigError, load_settings
 from migrate.nemo_releases import DEFAULT, TargetNemoError, resolve_target_nemo
@@ -131,6 +132,7 @@ def _plural(count: int, word: str) -> str:
 
 
 def _summary(diagnostics, results: list[FileResult], errors: int) -> str:
+    """Counts over every file named or found, unreadable ones included (their NMP002 is a diagnostic)."""
     if not diagnostics:
         text = f"All checks passed ({_plural(len(results), 'file')})."
     else:
@@ -157,8 +159,8 @@ def run_lint(request: LintRequest) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     files, missing = collect_files(list(request.paths), exclude)
-    errors = [f"{path}: no such file or directory" for path in missing]
-    results: list[FileResult] = []
+    results: list[FileResult] = [unreadable(InputError(Location(path), "no such file or directory")) for path in missing]
+    errors = [result.error for result in results if result.error]
     show_progress = not request.quiet and len(files) > 50 and sys.stderr.isatty()
     for number, path in enumerate(files, 1):
         if path == "-":
@@ -190,7 +192,6 @@ def run_lint(request: LintRequest) -> int:
     text = _statistics(diagnostics) if request.statistics else render(fmt, data)
     if request.output_file:
         from migrate.atomic import write_atomic
-        from migrate.errors import InputError
 
         try:
             write_atomic(request.output_file, text)
@@ -217,11 +218,12 @@ def run_lint(request: LintRequest) -> int:
 
 
 def _lint_stdin(name: str, settings) -> FileResult:
-    from migrate.errors import InputError
     from migrate.inputs import read_stdin_text
+
+    from migrate.lint.runner import unreadable
 
     try:
         text = read_stdin_text(name)
     except InputError as error:
-        return FileResult(name, "error", error=str(error))
+        return unreadable(error)
     return lint_text(text, name, settings)

@@ -8,6 +8,7 @@ from migrate.lint.rule import Rule
 
 _MODULES = (
     "nmp001_unused_noqa",
+    "nmp002_unreadable_input",
     "nmp100_nemo1_refuses_config",
     "nmp101_fp8_format_missing",
     "nmp102_fp8_both_formats",
@@ -48,6 +49,7 @@ for _name in _MODULES:
         raise RuntimeError(f"rule module {_name} does not match its code {_rule.code}")
     RULES[_rule.code] = _rule
 UNUSED_NOQA = "NMP001"
+UNREADABLE_INPUT = "NMP002"
 
 
 def find_rule(code_or_name: str) -> Rule | None:

@@ -15,7 +15,7 @@ from migrate.lint.context import (
 )
 from migrate.lint.diagnostic import Diagnostic
 from migrate.lint.filekind import is_automodel, is_python
-from migrate.lint.registry import RULES, UNUSED_NOQA, rules_for
+from migrate.lint.registry import RULES, UNREADABLE_INPUT, UNUSED_NOQA, rules_for
 from migrate.lint.rule import Rule
 from migrate.lint.selection import Selection
 from migrate.lint.suppression import apply_suppressions, find_suppressions
@@ -30,7 +30,8 @@ class LintSettings:
 
 @dataclass
 class FileResult:
-    """`kind` is legacy/automodel/python, or "skipped" (nothing to lint) or "error" (`error` says why)."""
+    """`kind` is legacy/automodel/python, or "skipped" (nothing to lint) or "error" (`error` says why,
+    and the one diagnostic is that error as NMP002, so that every output format shows it)."""
 
     path: str
     kind: str
@@ -38,6 +39,19 @@ class FileResult:
     text: str | None = None
     error: str | None = None
     related: dict[str, str] = field(default_factory=dict)  # texts of files Hydra composed into this one
+
+
+def unreadable(error: InputError, text: str | None = None) -> FileResult:
+    """The result of a file that could not be read or parsed."""
+    location = error.location
+    return FileResult(location.path, "error", [input_diagnostic(error)], text, str(error))
+
+
+def input_diagnostic(error: InputError) -> Diagnostic:
+    """An InputError as an NMP002 diagnostic at its location (the file's start when it has none)."""
+    rule = RULES[UNREADABLE_INPUT]
+    line, col = error.location.line or 1, error.location.col or 1
+    return Diagnostic(error.location.path, line, col, line, col + 1, rule.code, rule.name, rule.severity, error.message)
 
 
 def relative_to_root(path: str, root: Path) -> str:
@@ -57,13 +71,21 @@ class RuleCrash(Exception):
 
 def _run(rules: list[Rule], ctx, enabled: frozenset[str], path: str) -> list[Diagnostic]:
     out: list[Diagnostic] = []
+    unread: set[tuple[int | None, int | None, str]] = set()
     for rule in rules:
         if rule.code not in enabled and not rule.refusal:
             continue
         try:
             reports = list(rule.check(ctx))
-        except InputError:
-            continue  # a value the rule needs is unreadable: NMP100 reports it
+        except InputError as error:
+            if getattr(ctx, "spec_error", None) is not None:
+                continue  # the legacy config cannot be evaluated: NMP100 or a refusal rule reports why
+            key = (error.location.line, error.location.col, error.message)
+            if key not in unread:  # a value several rules need is reported once
+                unread.add(key)
+                out.append(input_diagnostic(InputError(Location(path, *key[:2]), f"{rule.code} could not read a value "
+                                                       f"it needs: {error.message}")))
+            continue
         except Exception as error:  # one failing rule must not end the run with a traceback
             raise RuleCrash(rule.code, error) from error
         if rule.refusal:
@@ -114,9 +136,11 @@ def _lint_python(text: str, path: str, settings: LintSettings, enabled: frozense
     if not any(word in text for word in TRIGGER_WORDS):
         return FileResult(path, "skipped", [], text)
     from migrate.lint.python_source import python_context  # imports libcst
+    from migrate.nemo2.source_guard import tree_work
 
-    ctx = python_context(text, path, settings.options.target_nemo)
-    return FileResult(path, "python", _run(rules_for("python"), ctx, enabled, path), text)
+    with tree_work():
+        ctx = python_context(text, path, settings.options.target_nemo)
+        return FileResult(path, "python", _run(rules_for("python"), ctx, enabled, path), text)
 
 
 def lint_text(text: str, path: str, settings: LintSettings) -> FileResult:
@@ -129,11 +153,11 @@ def lint_text(text: str, path: str, settings: LintSettings) -> FileResult:
         else:
             result = _lint_yaml(text, path, settings, enabled)
     except InputError as error:
-        return FileResult(path, "error", error=str(error), text=text)
+        return unreadable(error, text)
     except RecursionError:
-        return FileResult(path, "error", error=str(InputError(Location(path), "nested too deeply")), text=text)
+        return unreadable(InputError(Location(path), "nested too deeply"), text)
     except RuleCrash as crash:
-        return FileResult(path, "error", error=str(InputError(Location(path), str(crash))), text=text)
+        return unreadable(InputError(Location(path), str(crash)), text)
     suppressions = find_suppressions(text, "python" if python else "yaml")
     own = [d for d in result.diagnostics if d.path not in result.related]
     kept = apply_suppressions(own, suppressions, enabled, path)
@@ -150,8 +174,8 @@ def lint_file(path: str, settings: LintSettings) -> FileResult:
     try:
         text = read_input_text(path)
     except InputError as error:
-        return FileResult(path, "error", error=str(error))
+        return unreadable(error)
     return lint_text(text, path, settings)
 
 
-__all__ = ["RULES", "FileResult", "LintSettings", "lint_file", "lint_text", "relative_to_root"]
+__all__ = ["RULES", "FileResult", "LintSettings", "lint_file", "lint_text", "relative_to_root", "unreadable"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from migrate.errors import InputError, Location
+from migrate.nemo2 import source_guard
 from migrate.nemo2.calls import CallSite, NotLiteral, find_calls, parse_python
 from migrate.verify.effective import Effective, Entry
 from migrate.verify.mcore_recipe import fp8_format, recipe_rows
@@ -43,8 +44,8 @@ class PluginCall:
 
 def read_plugin(text: str, path: str, version: str) -> PluginCall:
     """Find the single MegatronMixedPrecision call in `text`; InputError if there is not exactly one."""
-    module = parse_python(text, path)
-    calls = find_calls(module)
+    with source_guard.tree_work():
+        calls = find_calls(parse_python(text, path))
     if not calls:
         raise InputError(Location(path), "no nl.MegatronMixedPrecision(...) call found: nothing to verify")
     if len(calls) > 1:
@@ -78,7 +79,7 @@ def bind_call(call: CallSite, path: str, version: str) -> PluginCall:
         if isinstance(value, NotLiteral):
             raise InputError(
                 Location(path, call.line, call.col),
-                f"argument {name} is not a literal ({value.source}): verify reads literal arguments only",
+                f"argument {name} is not a literal ({value.brief()}): verify reads literal arguments only",
             )
     arguments: dict[str, tuple[Any, bool]] = {}
     for name, default in parameters:
