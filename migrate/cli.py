@@ -164,7 +164,7 @@ def convert(
     from migrate.inputs import STDIN, collect_inputs
     from migrate.legacy.overrides import OverrideSyntaxError, parse_env, parse_override
     from migrate.preview import Outputs
-    from migrate.report import print_findings, summary_line
+    from migrate.report import error_line, print_findings, summary_line
 
     _nemo1_version(nemo1_version)
     if trainer_builder is not None:
@@ -229,7 +229,7 @@ def convert(
             try:
                 result = convert_config(load_config(STDIN, options, stdin_filename), options)
             except InputError as error:
-                print(str(error), file=sys.stderr)
+                print(error_line(error), file=sys.stderr)
                 counts["failed"] += 1
                 return
         else:
@@ -264,7 +264,7 @@ def convert(
             try:
                 outputs.offer(destination, part.output)
             except InputError as error:
-                print(str(error), file=sys.stderr)
+                print(error_line(error), file=sys.stderr)
                 counts["failed"] += 1
                 return
         counts["converted"] += 1

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field, replace
 from migrate.emit.nemo2_module import render_nemo2_module
 from migrate.emit.nemo2_plan import plan_nemo2
 from migrate.emit.signatures import DEFAULT_TARGET_NEMO
-from migrate.errors import InputError, Location
+from migrate.errors import InputError, Location, Unreadable
+from migrate.report import error_line
 from migrate.legacy.compose import compose_document
 from migrate.legacy.fragments import fragment_reason, inclusion_note
 from migrate.legacy.layout import Layout, Skip
@@ -138,7 +139,7 @@ def specs_for(config: LegacyConfig, options: ConvertOptions) -> list[PrecisionSp
             note = inclusion_note(config) if config.composition is None else None
             if note is not None:
                 message += f" (note: {note})"
-            raise InputError(config.relocated(error.location), message) from None
+            raise InputError(config.relocated(error.location), message, error.code) from None
         if findings or config.composition is not None:
             spec = replace(
                 spec,
@@ -192,7 +193,7 @@ def convert_config(config: LegacyConfig, options: ConvertOptions) -> ConvertResu
             findings = composed_notice(spec) + tuple(findings)
             parts.append(ConvertResult(config.path, "converted", output=output, findings=findings, spec=spec, run=spec.run))
     except InputError as error:
-        return ConvertResult(config.path, "failed", message=str(error))
+        return ConvertResult(config.path, "failed", message=error_line(error))
     if len(parts) == 1:
         return parts[0]
     return ConvertResult(config.path, "converted", parts=tuple(parts))
@@ -202,7 +203,7 @@ def convert_path(path: str, options: ConvertOptions) -> ConvertResult:
     try:
         config = load_config(path, options)
     except InputError as error:
-        return ConvertResult(error.location.path, "failed", message=str(error))
+        return ConvertResult(error.location.path, "failed", message=error_line(error))
     except RecursionError:
-        return ConvertResult(path, "failed", message=str(InputError(Location(path), "YAML nested too deeply")))
+        return ConvertResult(path, "failed", message=error_line(Unreadable(Location(path), "YAML nested too deeply")))
     return convert_config(config, options)

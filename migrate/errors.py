@@ -48,12 +48,24 @@ class Location:
 
 
 class InputError(Exception):
-    """Input the tool refuses: unreadable, not YAML, or a config NeMo 1.0 itself would reject."""
+    """Input the tool refuses: unreadable, not YAML, or a config NeMo 1.0 itself would reject.
 
-    def __init__(self, location: Location, message: str) -> None:
+    `code` is the NMP rule that owns the refusal (NMP002 unreadable input, NMP100 a config NeMo 1.0
+    refuses, or a more specific rule such as NMP101); None for options and outputs."""
+
+    def __init__(self, location: Location, message: str, code: str | None = None) -> None:
         super().__init__(message)
         self.location = location
         self.message = message
+        self.code = code
 
     def __str__(self) -> str:
         return one_line(f"{self.location}: {self.message}")
+
+
+class Unreadable(InputError):
+    """An input that cannot be read or parsed (NMP002): missing, not a regular file, too large, not
+    UTF-8, not YAML or Python."""
+
+    def __init__(self, location: Location, message: str) -> None:
+        super().__init__(location, message, "NMP002")

@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from migrate.errors import InputError, Location
+from migrate.errors import InputError, Location, Unreadable
 
 YAML_SUFFIXES = (".yaml", ".yml")
 STDIN = "-"
@@ -75,7 +75,7 @@ def collect_inputs(paths: list[str]) -> Collected:
 def _too_large(path: str, size: int | None = None) -> InputError:
     limit = f"{MAX_INPUT_BYTES // 1024 // 1024} MiB"
     shown = f"is {size / 1024 / 1024:.1f} MiB" if size is not None else f"is larger than {limit}"
-    return InputError(
+    return Unreadable(
         Location(path),
         f"input {shown}; inputs above {limit} are refused (precision configs and training scripts are kilobytes)",
     )
@@ -88,7 +88,7 @@ def decode_text(data: bytes, path: str, keep_newlines: bool = False) -> str:
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         col = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        raise InputError(Location(path, line, col), f"not UTF-8 text ({error.reason})") from None
+        raise Unreadable(Location(path, line, col), f"not UTF-8 text ({error.reason})") from None
     if not keep_newlines and "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
@@ -100,17 +100,17 @@ def read_input_bytes(path: str) -> bytes:
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
-        raise InputError(Location(path), "no such file") from None
+        raise Unreadable(Location(path), "no such file") from None
     except IsADirectoryError:
-        raise InputError(Location(path), "is a directory, not a file") from None
+        raise Unreadable(Location(path), "is a directory, not a file") from None
     except OSError as error:
-        raise InputError(Location(path), f"cannot read: {error.strerror or error}") from None
+        raise Unreadable(Location(path), f"cannot read: {error.strerror or error}") from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise InputError(Location(path), "is a directory, not a file")
+            raise Unreadable(Location(path), "is a directory, not a file")
         if not stat.S_ISREG(info.st_mode):
-            raise InputError(Location(path), "not a regular file (a FIFO, device or socket): not read")
+            raise Unreadable(Location(path), "not a regular file (a FIFO, device or socket): not read")
         if info.st_size > MAX_INPUT_BYTES:
             raise _too_large(path, info.st_size)
         chunks: list[bytes] = []
@@ -125,7 +125,7 @@ def read_input_bytes(path: str) -> bytes:
             raise _too_large(path)
         return b"".join(chunks)
     except OSError as error:
-        raise InputError(Location(path), f"cannot read: {error.strerror or error}") from None
+        raise Unreadable(Location(path), f"cannot read: {error.strerror or error}") from None
     finally:
         os.close(fd)
 

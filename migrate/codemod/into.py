@@ -16,7 +16,7 @@ from migrate.emit.nemo2_plan import plan_nemo2
 from migrate.errors import InputError
 from migrate.legacy.layout import Skip
 from migrate.preview import Outputs
-from migrate.report import print_findings
+from migrate.report import error_line, print_findings
 from migrate.spec import Finding, PrecisionSpec
 
 Rewriter = Callable[[str, str, "int | None"], Rewrite]
@@ -87,7 +87,7 @@ def convert_into(
             return run
         findings, rewrite = _rewriter(spec, options)
     except InputError as error:
-        print(str(error), file=sys.stderr)
+        print(error_line(error), file=sys.stderr)
         run.failed += 1
         return run
     if not quiet:
@@ -100,7 +100,7 @@ def convert_into(
                 print_findings(script, result.findings, verbose)
             changed = outputs.offer(script, result.text, before, known=True)
         except InputError as error:
-            print(str(error), file=sys.stderr)
+            print(error_line(error), file=sys.stderr)
             run.failed += 1
             continue
         except RecursionError:  # a last resort: the parse guard keeps trees shallower than this

@@ -13,6 +13,7 @@ from functools import cache
 import libcst as cst
 
 from migrate import __version__
+from migrate.codes import code_for
 from migrate.emit.nemo2_plan import Argument, Dtype, Plan
 from migrate.emit.templates import read_template
 from migrate.nemo_releases import nemo_label
@@ -76,7 +77,7 @@ def _comment_lines(marker: str, findings: list[Finding]) -> list[cst.EmptyLine]:
     for finding in findings:
         place = finding.origin.where() if finding.origin else None
         where = f"{place}: " if place else ""
-        text = _clean(f"[{finding.code}] {where}{finding.message}")
+        text = _clean(f"{code_for(finding.code, finding.severity)} [{finding.code}] {where}{finding.message}")
         wrapped = textwrap.wrap(text, width=_WIDTH - 4, break_long_words=False, break_on_hyphens=False)
         for number, part in enumerate(wrapped):
             lines.append(cst.EmptyLine(comment=cst.Comment(("# - " if number == 0 else "#   ") + part)))

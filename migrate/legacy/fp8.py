@@ -65,7 +65,7 @@ def fp8_format(r: FactReader, requested: Setting[bool], fsdp: Setting[bool]) -> 
     if not requested.value:
         return Setting(None, Origin.default("FP8 off"))
     if fsdp.value:
-        raise r.fail(fsdp.origin, "fsdp: True with fp8: True: NeMo 1.0 raises 'Torch FSDP does not support FP8.'")
+        raise r.fail(fsdp.origin, "fsdp: True with fp8: True: NeMo 1.0 raises 'Torch FSDP does not support FP8.'", "NMP110")
     e4m3 = r.model("fp8_e4m3", V.as_bool, False, "fp8_e4m3 = False")
     hybrid = r.model("fp8_hybrid", V.as_bool, False, "fp8_hybrid = False")
     if e4m3.value:
@@ -73,7 +73,8 @@ def fp8_format(r: FactReader, requested: Setting[bool], fsdp: Setting[bool]) -> 
             r.note(
                 "fp8-both-formats",
                 "warning",
-                "fp8_e4m3 and fp8_hybrid are both True: NeMo 1.0 used E4M3 (checked first)",
+                "fp8_e4m3 and fp8_hybrid are both True: NeMo 1.0 checks fp8_e4m3 first and ignores fp8_hybrid, so FP8 "
+                "ran in E4M3 (gradients too); keep only the format you mean",
                 hybrid.origin,
             )
         return Setting("e4m3", e4m3.origin)
@@ -83,6 +84,7 @@ def fp8_format(r: FactReader, requested: Setting[bool], fsdp: Setting[bool]) -> 
         requested.origin,
         "fp8: True but neither fp8_e4m3 nor fp8_hybrid is True: NeMo 1.0 raises "
         "'fp8 enabled but fp8_format (fp8_e4m3 | fp8_hybrid) is not set.'",
+        "NMP101",
     )
 
 
@@ -164,7 +166,8 @@ def fp8_settings(r: FactReader, path: Setting[str], te: Setting[bool], fsdp: Set
         r.note(
             "fp8-interval-dropped",
             "info",
-            "fp8_interval is ignored by Transformer Engine >= 1.8 and has no NeMo 2.0 argument; dropped",
+            f"fp8_interval: {interval.value} is ignored by Transformer Engine >= 1.8 (removed in TE 2.2) and has no "
+            "NeMo 2.0 argument: amax and scales are updated every step; dropped",
             interval.origin,
         )
     params = fp8_params(r, active_value)

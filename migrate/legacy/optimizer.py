@@ -56,6 +56,7 @@ def refuse_fp16_o2(r: FactReader, compute: Setting[str], o2: Setting[bool], dist
             o2.origin,
             "precision 16 with megatron_amp_O2: True needs optim.name: distributed_fused_adam; "
             "NeMo 1.0 raises 'fp16 training is not yet supported with O2'",
+            "NMP109",
         )
 
 

@@ -23,6 +23,7 @@ def _precision(r: FactReader, raw) -> str:
             raw.origin,
             f"{raw.origin.key}: {text!r} is a PyTorch Lightning 2.0 spelling; NeMo {r.release.name} runs Lightning 1.x, "
             "which refuses it (use 16, bf16 or 32, or pass the --nemo1-version the job really ran)",
+            "NMP106",
         )
     return V.as_precision(raw, r.path)
 
@@ -122,6 +123,7 @@ def refuse_o2_without_half(r: FactReader, compute: Setting[str], o2: Setting[boo
         raise r.fail(
             o2.origin,
             "megatron_amp_O2: True with precision 32: NeMo 1.0 refuses this (Float16Module needs fp16 or bf16)",
+            "NMP108",
         )
 
 

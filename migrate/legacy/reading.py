@@ -72,7 +72,8 @@ class FactReader:
     def note(self, code: str, severity: str, message: str, origin: Origin | None = None) -> None:
         self.findings.append(Finding(code, severity, message, origin))
 
-    def fail(self, origin: Origin | None, message: str) -> InputError:
+    def fail(self, origin: Origin | None, message: str, code: str = "NMP100") -> InputError:
+        """The refusal to raise: located at the key, with the rule code that owns it."""
         if origin is None:
-            return InputError(Location(self.path), message)
-        return InputError(Location(self.path, origin.line, origin.col), message)
+            return InputError(Location(self.path), message, code)
+        return InputError(Location(self.path, origin.line, origin.col), message, code)

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from migrate.errors import InputError, Location
+from migrate.errors import InputError, Location, Unreadable
 
 try:  # the C loader is several times faster on large configs
     from yaml import CSafeLoader as _BaseLoader
@@ -262,16 +262,16 @@ def parse_yaml(text: str, path: str) -> YamlDocument:
         line = mark.line + 1 if mark else None
         col = mark.column + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
-        raise InputError(Location(path, line, col), f"invalid YAML: {problem}") from None
+        raise Unreadable(Location(path, line, col), f"invalid YAML: {problem}") from None
     except yaml.reader.ReaderError as exc:
         # No mark: place it from the character offset.
         line = text.count("\n", 0, exc.position) + 1
         col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
-        raise InputError(
+        raise Unreadable(
             Location(path, line, col), f"invalid YAML: unacceptable character U+{exc.character:04X} ({exc.reason})"
         ) from None
     except yaml.YAMLError as exc:
-        raise InputError(Location(path), f"invalid YAML: {exc}") from None
+        raise Unreadable(Location(path), f"invalid YAML: {exc}") from None
     return YamlDocument(path=path, text=text, data=data, key_spans=builder.keys, value_spans=builder.values)
 
 

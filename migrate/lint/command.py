@@ -196,7 +196,9 @@ def run_lint(request: LintRequest) -> int:
         try:
             write_atomic(request.output_file, text)
         except InputError as error:
-            print(str(error), file=sys.stderr)
+            from migrate.report import error_line
+
+            print(error_line(error), file=sys.stderr)
             return 2
     else:
         sys.stdout.write(text)

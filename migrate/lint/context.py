@@ -179,7 +179,7 @@ class LegacyContext(YamlContext):
         try:
             return build_spec(self.config, self.layout, self.profile), None
         except InputError as error:  # placed in the composed file the value came from
-            return None, InputError(self.config.relocated(error.location), error.message)
+            return None, InputError(self.config.relocated(error.location), error.message, error.code)
         except NotExpressible as error:
             self.not_expressible = error
             return None, None

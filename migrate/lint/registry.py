@@ -29,6 +29,7 @@ _MODULES = (
     "nmp123_nemo2_drops_setting",
     "nmp124_fp16_loss_scaling",
     "nmp125_gradient_clipping",
+    "nmp126_decided_elsewhere",
     "nmp130_migration_note",
     "nmp201_automodel_bf16_adam_state",
     "nmp202_automodel_fp8_without_compile",

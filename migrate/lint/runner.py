@@ -43,8 +43,11 @@ class FileResult:
 
 def unreadable(error: InputError, text: str | None = None) -> FileResult:
     """The result of a file that could not be read or parsed."""
+    from migrate.report import error_line
+
     location = error.location
-    return FileResult(location.path, "error", [input_diagnostic(error)], text, str(error))
+    line = error_line(InputError(location, error.message, UNREADABLE_INPUT))  # the NMP002 diagnostic, on stderr too
+    return FileResult(location.path, "error", [input_diagnostic(error)], text, line)
 
 
 def input_diagnostic(error: InputError) -> Diagnostic:

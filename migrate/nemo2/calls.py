@@ -18,7 +18,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from migrate.emit.signatures import PLUGIN_MODULES  # re-exported: callers import it from here
-from migrate.errors import InputError, Location
+from migrate.errors import InputError, Location, Unreadable
 from migrate.nemo2 import source_guard
 
 RUN_CONFIG_NAMES = ("Config", "Partial")
@@ -76,10 +76,10 @@ def _syntax_error(text: str, path: str, message: str, where: tuple[int, int]) ->
         ast.parse(text, path)  # parses only; safe: source_guard bounded the nesting
     except SyntaxError as cpython:
         line = cpython.lineno or 1
-        return InputError(Location(path, line, cpython.offset or 1), f"invalid Python: {_one_line(cpython.msg)}")
+        return Unreadable(Location(path, line, cpython.offset or 1), f"invalid Python: {_one_line(cpython.msg)}")
     except (RecursionError, MemoryError, ValueError):
         pass
-    return InputError(Location(path, *where), f"libcst cannot parse this Python: {_one_line(message)}")
+    return Unreadable(Location(path, *where), f"libcst cannot parse this Python: {_one_line(message)}")
 
 
 def _one_line(message: str) -> str:

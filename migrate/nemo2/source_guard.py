@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from migrate.errors import InputError, Location
+from migrate.errors import InputError, Location, Unreadable
 
 MAX_BRACKETS = 100
 MAX_DEPTH = 500
@@ -76,7 +76,7 @@ class _Scan:
         self.max_brackets = 0
 
     def refuse(self, line: int, col: int, what: str) -> InputError:
-        return InputError(Location(self.path, line, col + 1), f"nested too deeply to parse safely: {what}")
+        return Unreadable(Location(self.path, line, col + 1), f"nested too deeply to parse safely: {what}")
 
     def feed(self, tok: tokenize.TokenInfo, previous: tokenize.TokenInfo | None) -> None:
         kind, text = tok.type, tok.string
@@ -149,7 +149,7 @@ class _Scan:
         digits = text.replace("_", "")
         limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()
         if limit and len(digits) > limit and digits.isdigit():
-            raise InputError(Location(self.path, line, col + 1),
+            raise Unreadable(Location(self.path, line, col + 1),
                              f"invalid Python: an integer literal of {len(digits)} digits (Python reads at most {limit})")
 
     def _chain(self, levels: int = 1) -> None:
@@ -180,7 +180,7 @@ def measure(text: str, path: str = "<string>") -> Measure:
         raise _token_error(scan, error, path) from None
     except SyntaxError as error:  # IndentationError; the tokenizer of Python >= 3.12 raises more of them
         line, col = error.lineno or 1, error.offset or 1
-        raise InputError(Location(path, line, col), f"invalid Python: {error.msg}") from None
+        raise Unreadable(Location(path, line, col), f"invalid Python: {error.msg}") from None
     return Measure(scan.max_brackets, scan.best.depth, scan.best.line, scan.best.col)
 
 
@@ -188,11 +188,11 @@ def _token_error(scan: _Scan, error: tokenize.TokenError, path: str) -> InputErr
     message = str(error.args[0]) if error.args else "cannot be tokenized"
     if "multi-line statement" in message and scan.opened:
         char, line, col = scan.opened[-1]
-        return InputError(Location(path, line, col + 1), f"invalid Python: {_NAMES[char]} was never closed")
+        return Unreadable(Location(path, line, col + 1), f"invalid Python: {_NAMES[char]} was never closed")
     where = error.args[1] if len(error.args) > 1 and isinstance(error.args[1], tuple) else (1, 0)
     if "string" in message:
         message = "unterminated triple-quoted string literal"
-    return InputError(Location(path, where[0], where[1] + 1), f"invalid Python: {message}")
+    return Unreadable(Location(path, where[0], where[1] + 1), f"invalid Python: {message}")
 
 
 def check(text: str, path: str) -> None:

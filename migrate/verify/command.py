@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from migrate.convert import ConvertOptions
 from migrate.errors import InputError
+from migrate.report import error_line
 from migrate.verify.verdict import (  # noqa: F401 - the statuses are part of this module's interface
     BAD_INPUT,
     CHECK_FAILED,
@@ -104,7 +105,7 @@ def run_verify(request: VerifyRequest, console) -> int:
     try:
         result = structural_check(request.yaml_path, request.options, request.python_path, request.strict)
     except InputError as error:
-        print(str(error), file=sys.stderr)
+        print(error_line(error), file=sys.stderr)
         return BAD_INPUT
     except RecursionError:
         print(f"{request.yaml_path}: nested too deeply", file=sys.stderr)
@@ -139,7 +140,7 @@ def run_verify(request: VerifyRequest, console) -> int:
         try:
             write_json(result, status, request.json_path)
         except InputError as error:
-            print(str(error), file=sys.stderr)
+            print(error_line(error), file=sys.stderr)
             return BAD_INPUT
     if request.plot_path:
         if result.numeric is None:

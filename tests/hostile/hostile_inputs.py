@@ -74,10 +74,11 @@ def unchanged(folder: Path, before: dict[str, bytes], *names: str) -> bool:
 
 
 def located_line(stderr: str, path: str) -> re.Match[str]:
-    """The one stderr line about `path`: `path:line:col: message`, a single line."""
+    """The one stderr line about `path`: `path:line:col: NMP002 [error] message` (lint's concise shape, the
+    same for every command), a single line; group 3 is the message."""
     lines = [line for line in stderr.splitlines() if line.startswith(f"{path}:")]
     assert len(lines) == 1, f"expected one line about {path}, got {lines!r}\n{stderr}"
-    match = re.fullmatch(rf"{re.escape(path)}:(\d+):(\d+): (.+)", lines[0])
+    match = re.fullmatch(rf"{re.escape(path)}:(\d+):(\d+): (?:NMP\d{{3}} \[error\]|error:) (.+)", lines[0])
     assert match is not None, f"not located: {lines[0]!r}"
     assert "Traceback" not in stderr
     return match

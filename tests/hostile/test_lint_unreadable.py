@@ -101,7 +101,7 @@ def test_an_os_error_is_reported_at_the_file(project, monkeypatch) -> None:
     assert run.code == 2
     (record,) = json.loads(run.stdout)
     assert record["code"] == "NMP002" and record["message"] == "cannot read: Permission denied"
-    assert run.stderr.splitlines()[0] == "ok.yaml: cannot read: Permission denied"
+    assert run.stderr.splitlines()[0] == "ok.yaml: NMP002 [error] cannot read: Permission denied"
 
 
 @pytest.mark.parametrize("code, text, name", [

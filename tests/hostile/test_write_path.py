@@ -108,7 +108,7 @@ def test_an_output_that_cannot_be_written_is_one_line_and_the_others_are_convert
     result = run(["convert", "conf", "--out-dir", "out"], conf.parent)
     assert result.code == 2
     assert_clean_failure(result)
-    assert "out/a.py: cannot write: is a directory" in result.stderr
+    assert "out/a.py: error: cannot write: is a directory" in result.stderr
     assert (out / "b.py").is_file()
     assert "1 converted, 0 skipped, 1 failed" in result.stderr
 
@@ -116,21 +116,21 @@ def test_an_output_that_cannot_be_written_is_one_line_and_the_others_are_convert
 def test_dash_o_naming_a_directory_is_a_located_error(conf: Path) -> None:
     result = run(["convert", "conf/a.yaml", "-o", "conf"], conf.parent)
     assert result.code == 2
-    assert result.lines()[0] == "conf: cannot write: is a directory"
+    assert result.lines()[0] == "conf: error: cannot write: is a directory"
 
 
 def test_lint_output_file_naming_a_directory(conf: Path) -> None:
     result = run(["lint", "conf", "--output-file", "conf"], conf.parent)
     assert result.code == 2
     assert_clean_failure(result)
-    assert "conf: cannot write: is a directory" in result.stderr
+    assert "conf: error: cannot write: is a directory" in result.stderr
 
 
 def test_verify_json_naming_a_directory(conf: Path) -> None:
     result = run(["verify", "conf/a.yaml", "--no-numeric", "--json", "conf"], conf.parent)
     assert result.code == 2
     assert_clean_failure(result)
-    assert "conf: cannot write: is a directory" in result.stderr
+    assert "conf: error: cannot write: is a directory" in result.stderr
 
 
 @pytest.mark.parametrize("failure", [errno.ENOSPC, errno.EROFS, errno.EPERM])
@@ -172,6 +172,6 @@ def test_a_failed_write_does_not_stop_the_run(conf: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(os, "replace", full_once)
     result = run_cli(["convert", str(conf), "--out-dir", str(out)])
     assert result.code == 2
-    assert f"{out / 'a.py'}: cannot write: No space left on device" in result.stderr
+    assert f"{out / 'a.py'}: error: cannot write: No space left on device" in result.stderr
     assert (out / "b.py").is_file() and not (out / "a.py").exists()
     assert temp_files(out) == []

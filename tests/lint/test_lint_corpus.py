@@ -15,7 +15,7 @@ SNAPSHOT = Path(__file__).resolve().parents[2] / "fixtures" / "lint" / "corpus_c
 # Shipped files that NeMo 1.0's own loader (OmegaConf) refuses: each must be a located error.
 UNREADABLE = {
     # launcher 24.12 nemotron_340b.yaml sets model.ub_tp_comm_overlap twice (OmegaConf 2.3 and 2.4 raise).
-    "launcher-24.12__launcher_scripts__conf__training__nemotron__nemotron_340b.yaml": ":164:3: invalid YAML: found duplicate key 'ub_tp_comm_overlap'",
+    "launcher-24.12__launcher_scripts__conf__training__nemotron__nemotron_340b.yaml": ":164:3: NMP002 [error] invalid YAML: found duplicate key 'ub_tp_comm_overlap'",
 }
 
 

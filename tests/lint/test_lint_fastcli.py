@@ -28,7 +28,7 @@ def test_fast_entry_point_lints_and_exits_like_the_command(tmp_path: Path) -> No
         cwd=tmp_path, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)}, check=False,
     )
     assert run.returncode == 1
-    assert run.stdout.startswith("a.yaml:2:14: NMP106 [error] trainer.precision: NeMo 1.0 rejects 'bf16-true'")
+    assert run.stdout.startswith("a.yaml:2:3: NMP106 [error] trainer.precision: NeMo 1.0 rejects 'bf16-true'")
     bad = subprocess.run([sys.executable, "-m", "migrate.lint", "--color", "maybe"], cwd=tmp_path,
                          capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)}, check=False)
     assert bad.returncode == 2

@@ -99,7 +99,7 @@ def test_yaml_without_automodel_sections_is_bad_input(tmp_path):
     path.write_text("trainer:\n  precision: bf16\n")
     result = run_cli(["verify", "fixtures/verify/delayed_hybrid.yaml", "--target", "automodel", "--generated", str(path)])
     assert result.code == 2
-    assert result.stderr.strip() == f"{path}: no AutoModel model/distributed/fp8 section found: nothing to verify"
+    assert result.stderr.strip() == f"{path}: error: no AutoModel model/distributed/fp8 section found: nothing to verify"
 
 
 def test_cli_structural_only_is_approximate_not_equivalent(monkeypatch, tmp_path):
