@@ -34,7 +34,8 @@ class ConvertOptions:
     target_nemo: str = DEFAULT_TARGET_NEMO  # a release: a key of the signature tables
     target_container: str | None = None  # the NeMo Framework container tag it was given as, if any
     target: str = "nemo2"  # "nemo2" | "bridge" | "automodel"
-    nemo1_version_from: str = "default"  # "default", "--nemo1-version", or a settings file
+    nemo1_version_from: str = "default"  # "default", or where the release came from (option, settings file)
+    target_nemo_from: str = "the default"  # where --target-nemo's value came from
     trainer_builder: str | None = None  # --trainer-builder; None: the heuristic
     run: str | None = None  # --run: one run of a file holding several (actor, critic)
 
@@ -58,6 +59,7 @@ class ConvertResult:
     spec: PrecisionSpec | None = None
     run: str | None = None
     parts: tuple[ConvertResult, ...] = ()
+    text: str | None = None  # the converted YAML's text (for `# noqa` comments)
 
 
 def group_choice(override: Override) -> bool:
@@ -179,7 +181,7 @@ def render_target(spec: PrecisionSpec, options: ConvertOptions) -> tuple[str, tu
 
         return render_automodel(spec)
     plan = plan_nemo2(spec, options.target_nemo)
-    return render_nemo2_module(spec, plan, options.target_container), plan.findings
+    return render_nemo2_module(spec, plan, options.target_container, options.target_nemo_from), plan.findings
 
 
 def convert_config(config: LegacyConfig, options: ConvertOptions) -> ConvertResult:
@@ -191,12 +193,13 @@ def convert_config(config: LegacyConfig, options: ConvertOptions) -> ConvertResu
         for spec in specs:
             output, findings = render_target(spec, options)
             findings = composed_notice(spec) + tuple(findings)
-            parts.append(ConvertResult(config.path, "converted", output=output, findings=findings, spec=spec, run=spec.run))
+            parts.append(ConvertResult(config.path, "converted", output=output, findings=findings, spec=spec, run=spec.run,
+                                       text=config.document.text))
     except InputError as error:
         return ConvertResult(config.path, "failed", message=error_line(error))
     if len(parts) == 1:
         return parts[0]
-    return ConvertResult(config.path, "converted", parts=tuple(parts))
+    return ConvertResult(config.path, "converted", parts=tuple(parts), text=config.document.text)
 
 
 def convert_path(path: str, options: ConvertOptions) -> ConvertResult:

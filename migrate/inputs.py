@@ -27,6 +27,7 @@ class InputFile:
 
     path: str
     relative: str
+    named: bool = True  # named on the command line (not found in a directory)
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def collect_inputs(paths: list[str]) -> Collected:
                     if name.endswith(YAML_SUFFIXES):
                         full = Path(dirpath) / name
                         if _is_regular(str(full)):
-                            found.append(InputFile(str(full), str(full.relative_to(root))))
+                            found.append(InputFile(str(full), str(full.relative_to(root)), named=False))
                         else:
                             special.append(str(full))
         elif os.path.lexists(given):

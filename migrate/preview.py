@@ -101,8 +101,11 @@ class Outputs:
     Callers check their planned outputs with `refuse_inputs` before anything is written.
     """
 
-    def __init__(self, mode: str = "write", stdout: TextIO | None = None, stderr: TextIO | None = None) -> None:
+    def __init__(
+        self, mode: str = "write", stdout: TextIO | None = None, stderr: TextIO | None = None, color: bool | None = None
+    ) -> None:
         self.mode = mode
+        self.color = color  # None: colour a diff when stdout is a terminal
         self.stdout = stdout
         self.stderr = stderr
         self.changed: list[str] = []
@@ -146,7 +149,7 @@ class Outputs:
             self.changed.append(str(path))
         elif self.mode == "diff":
             self.changed.append(str(path))
-            print_diff(unified_diff(before, text, path), self.stdout or sys.stdout)
+            print_diff(unified_diff(before, text, path), self.stdout or sys.stdout, self.color)
         else:
             self.changed.append(str(path))
             print(f"{path}: would change", file=self.stderr or sys.stderr)

@@ -129,7 +129,9 @@ def test_convert_and_verify_refuse_with_one_line_and_status_2(command, value):
     result = run_cli([*command, "--target-nemo", value])
     assert result.code == 2
     assert result.stdout == ""
-    assert result.stderr.startswith(f"error: --target-nemo {value}: ") and result.stderr.count("\n") == 1
+    # the shared usage-error shape: one `error:` line and one `hint:` line
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"error: --target-nemo {value}: ") and len(lines) == 2 and lines[1].startswith("hint: ")
 
 
 def test_nemo3_with_the_bridge_target_is_consistent_and_accepted():

@@ -34,6 +34,14 @@ def _rewriter(spec: PrecisionSpec, options: ConvertOptions) -> tuple[tuple[Findi
     return plan.findings, lambda text, path, line: rewrite_script(text, path, plan, line)
 
 
+@dataclass(frozen=True)
+class _Shown:
+    """What the finding filter reads: the findings and the YAML text (for `# noqa`)."""
+
+    findings: tuple[Finding, ...]
+    text: str
+
+
 @dataclass
 class IntoRun:
     """Counts for the closing summary line; `exit_code` follows the convert command's rules."""
@@ -69,7 +77,9 @@ def convert_into(
     verbose: bool = False,
     quiet: bool = False,
     stdin_filename: str = "<stdin>",
+    show=None,
 ) -> IntoRun:
+    """`show(path, result)` picks the findings to print (selection and `# noqa`); all by default."""
     run = IntoRun(outputs)
     outputs.protect([config_path])
     clashes = [script for script in scripts if outputs.input_named(script) is not None]
@@ -91,7 +101,10 @@ def convert_into(
         run.failed += 1
         return run
     if not quiet:
-        print_findings(config.path, composed_notice(spec) + tuple(findings), verbose)
+        shown = composed_notice(spec) + tuple(findings)
+        if show is not None:
+            shown = show(config.path, _Shown(shown, config.document.text))
+        print_findings(config.path, shown, verbose)
     for script in scripts:
         try:
             before = read_script(script)

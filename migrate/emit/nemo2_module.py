@@ -84,12 +84,15 @@ def _comment_lines(marker: str, findings: list[Finding]) -> list[cst.EmptyLine]:
     return lines
 
 
-def _docstring(spec: PrecisionSpec, plan: Plan, container: str | None) -> str:
+def _docstring(spec: PrecisionSpec, plan: Plan, container: str | None, target_from: str) -> str:
     source = _clean(spec.source).replace("\\", "/").replace('"', "'")
+    label = nemo_label(plan.target, container)
+    chosen = "the default (--target-nemo picks another)" if target_from == "the default" else f"from {target_from}"
     return "\n".join(
         [
-            f"{nemo_label(plan.target, container)} precision settings migrated from {source} by nemo-migrate {__version__}.",
+            f"{label} precision settings migrated from {source} by nemo-migrate {__version__}.",
             "",
+            _clean(f"Target: {label}, {chosen}.").replace("\\", "/").replace('"', "'"),
             *(_clean(line).replace("\\", "/").replace('"', "'") for line in spec.context_lines()),
             *(_clean(line).replace("\\", "/").replace('"', "'") for line in spec.composition_lines()),
             "Only precision settings are migrated: parallelism, optimizer, data and model settings are not.",
@@ -101,14 +104,15 @@ def _docstring(spec: PrecisionSpec, plan: Plan, container: str | None) -> str:
 
 
 class _Fill(cst.CSTTransformer):
-    def __init__(self, spec: PrecisionSpec, plan: Plan, container: str | None) -> None:
+    def __init__(self, spec: PrecisionSpec, plan: Plan, container: str | None, target_from: str) -> None:
         self.spec = spec
         self.plan = plan
         self.container = container
+        self.target_from = target_from
 
     def leave_SimpleString(self, original: cst.SimpleString, updated: cst.SimpleString) -> cst.SimpleString:
         if updated.value == '"""HEADER"""':
-            return updated.with_changes(value='"""' + _docstring(self.spec, self.plan, self.container) + '\n"""')
+            return updated.with_changes(value='"""' + _docstring(self.spec, self.plan, self.container, self.target_from) + '\n"""')
         return updated
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
@@ -157,10 +161,11 @@ def _template() -> cst.Module:
     return cst.parse_module(read_template("nemo2_plugin.py"))  # libcst trees are immutable: safe to share
 
 
-def render_nemo2_module(spec: PrecisionSpec, plan: Plan, container: str | None = None) -> str:
-    """The module text; `container` is the NeMo Framework tag the target release was named by, if any."""
+def render_nemo2_module(spec: PrecisionSpec, plan: Plan, container: str | None = None, target_from: str = "the default") -> str:
+    """The module text; `container` is the NeMo Framework tag the target release was named by, if any,
+    and `target_from` where that choice came from (the header says both)."""
     module = _template()
-    module = module.visit(_Fill(spec, plan, container))
+    module = module.visit(_Fill(spec, plan, container, target_from))
     body = list(module.body)
     if any(isinstance(a.value, Dtype) for a in plan.arguments):
         body.insert(1, cst.parse_statement("import torch\n").with_changes(leading_lines=[cst.EmptyLine()]))

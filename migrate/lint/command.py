@@ -19,7 +19,7 @@ from migrate.lint.output import FORMATS, RenderInput, render
 from migrate.errors import InputError, Location
 from migrate.lint.runner import FileResult, LintSettings, lint_file, lint_text, unreadable
 from migrate.lint.selection import Selection, SelectorError
-from migrate.lint.settings import ConfigError, load_settings
+from migrate.settings import ConfigError, load_settings
 from migrate.nemo_releases import DEFAULT, TargetNemoError, resolve_target_nemo
 
 ENV_OUTPUT_FORMAT = "NEMO_MIGRATE_OUTPUT_FORMAT"
@@ -47,6 +47,13 @@ class LintRequest:
     target_nemo: str | None = None
     env: tuple[str, ...] = ()  # NAME=VALUE for ${oc.env:NAME}
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    min_severity: str | None = None  # lowest severity shown (default: --fail-on's)
+    show_info: bool = False  # same as --min-severity info
+    exclude: tuple[str, ...] = ()
+    force_exclude: bool = False
+    show_settings: bool = False
+    show_files: bool = False
+    verbose: bool = False
 
 
 class UsageError(Exception):
@@ -111,7 +118,15 @@ def _resolve(request: LintRequest):
         target_nemo=_target_nemo(request.target_nemo or conf.get("target-nemo", DEFAULT)),
     )
     settings = LintSettings(options=options, selection=selection, root=file_settings.root)
-    return settings, fmt, fail_on, tuple(conf.get("exclude", ()))
+    if request.show_info:
+        shown = "info"
+    else:
+        shown = _choice(request.min_severity or conf.get("min-severity", fail_on), SEVERITIES, "min-severity")
+    exclude = tuple(conf.get("exclude", ())) + _split(request.exclude)
+    if request.show_settings:
+        print(_describe(file_settings, request, fmt, fail_on, shown, selection, options, exclude))
+        raise _Shown()
+    return settings, fmt, fail_on, exclude, shown
 
 
 def _use_color(request: LintRequest, fmt: str) -> bool:
@@ -152,13 +167,43 @@ def _statistics(diagnostics) -> str:
     return "".join(f"{counts[code]:6d}  {code}  {RULES[code].name}\n" for code in sorted(counts))
 
 
+class _Shown(Exception):
+    """--show-settings printed what it had to: stop with status 0."""
+
+
+def _describe(files, request, fmt, fail_on, shown, selection, options, exclude) -> str:
+    rows = [
+        ("settings file", files.source or "none found (no pyproject.toml with [tool.nemo-migrate])"),
+        ("project root", str(files.root)),
+        ("output-format", fmt),
+        ("fail-on", fail_on),
+        ("min-severity", shown),
+        ("nemo1-version", options.nemo1_version),
+        ("target-nemo", options.target_nemo),
+        ("select", ", ".join(selection.select)),
+        ("extend-select", ", ".join(selection.extend_select) or "-"),
+        ("ignore", ", ".join(selection.ignore) or "-"),
+        ("exclude", (", ".join(exclude) or "-") + (" (named files too)" if request.force_exclude else "")),
+    ]
+    rows += [(f"per-file-ignores {pattern!r}", ", ".join(codes)) for pattern, codes in selection.per_file_ignores]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+
 def run_lint(request: LintRequest) -> int:
+    from migrate.usage import print_usage_error
+
     try:
-        settings, fmt, fail_on, exclude = _resolve(request)
+        settings, fmt, fail_on, exclude, shown = _resolve(request)
+    except _Shown:
+        return 0
     except (ConfigError, SelectorError, UsageError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print_usage_error(str(error), "lint")
         return 2
-    files, missing = collect_files(list(request.paths), exclude)
+    files, missing = collect_files(list(request.paths), exclude, force_exclude=request.force_exclude)
+    if request.show_files:
+        print("\n".join(files + missing) if files or missing else "", end="\n" if files or missing else "")
+        return 0
     results: list[FileResult] = [unreadable(InputError(Location(path), "no such file or directory")) for path in missing]
     errors = [result.error for result in results if result.error]
     show_progress = not request.quiet and len(files) > 50 and sys.stderr.isatty()
@@ -177,7 +222,9 @@ def run_lint(request: LintRequest) -> int:
     for line in errors:
         print(line, file=sys.stderr)
 
-    diagnostics = [d for r in results for d in r.diagnostics]
+    every = [d for r in results for d in r.diagnostics]
+    threshold = severity_rank(shown)
+    diagnostics = [d for d in every if severity_rank(d.severity) >= threshold]  # what every format shows
     data = RenderInput(
         diagnostics=diagnostics,
         files=[r.path for r in results],
@@ -210,12 +257,14 @@ def run_lint(request: LintRequest) -> int:
         with open(summary_path, "a", encoding="utf-8") as handle:
             handle.write(step_summary(data))
     if not request.quiet:
-        print(_summary(diagnostics, results, len(errors)), file=sys.stderr)
+        hidden = len(every) - len(diagnostics)
+        note = f" {hidden} below {shown} not shown (--show-info shows them)." if hidden else ""
+        print(_summary(diagnostics, results, len(errors)) + note, file=sys.stderr)
 
     if errors:
         return 2
     threshold = severity_rank(fail_on)
-    failing = any(severity_rank(d.severity) >= threshold for d in diagnostics)
+    failing = any(severity_rank(d.severity) >= threshold for d in every)
     return 1 if failing and not request.exit_zero else 0
 
 

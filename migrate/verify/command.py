@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from migrate.convert import ConvertOptions
 from migrate.errors import InputError
@@ -41,6 +41,67 @@ class VerifyRequest:
     json_path: str | None = None
     plot_path: str | None = None
     gpus: int = 1
+    quiet: bool = False
+
+
+@dataclass(frozen=True)
+class VerifyArguments:
+    """The command line of `verify`, None where an option was not given (settings may then decide)."""
+
+    yaml_path: str
+    python_path: str | None = None
+    both_given: bool = False
+    target: str = "nemo2"
+    steps: int = 10
+    json_path: str | None = None
+    plot_path: str | None = None
+    require_gpu: bool = False
+    gpus: int = 1
+    numeric: bool = True
+    benchmark: bool = False
+    strict: bool = False
+    set_values: tuple[str, ...] = ()
+    env_values: tuple[str, ...] = ()
+    target_nemo: str | None = None
+    nemo1_version: str | None = None
+    trainer_builder: str | None = None
+    run: str | None = None
+    config: tuple[str, ...] = ()
+    show_settings: bool = False
+    quiet: bool = False
+    verbose: bool = False
+    color: str = "auto"
+    environ: dict = field(default_factory=lambda: dict(os.environ))
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+
+def run_verify_command(arguments: VerifyArguments) -> int:
+    """Settings resolved like convert's (the same [tool.nemo-migrate]), then the check."""
+    from rich.console import Console
+
+    from migrate.command_settings import resolve_command_settings
+    from migrate.usage import UsageError
+
+    if arguments.both_given:
+        raise UsageError("use either --generated or --script", "--generated")
+    if not arguments.numeric and (arguments.require_gpu or arguments.benchmark or arguments.gpus > 1):
+        raise UsageError("--no-numeric contradicts --require-gpu/--benchmark/--gpus", "--no-numeric")
+    if arguments.gpus > 1 and arguments.target == "automodel":
+        raise UsageError("the approximate AutoModel check runs on one GPU", "--gpus")
+    settings = resolve_command_settings(arguments, "verify")
+    if arguments.show_settings:
+        print(settings.describe())
+        return 0
+    request = VerifyRequest(
+        arguments.yaml_path, settings.options_for(arguments.yaml_path), arguments.python_path, arguments.steps,
+        arguments.numeric, arguments.require_gpu, arguments.benchmark, arguments.strict, arguments.json_path,
+        arguments.plot_path, gpus=arguments.gpus, quiet=arguments.quiet,
+    )
+    width = None if sys.stdout.isatty() else 160
+    return run_verify(request, Console(no_color=not settings.color, force_terminal=True if arguments.color == "always" else None,
+                                       width=width))
 
 
 def _failure(error: BaseException) -> str:
@@ -126,7 +187,12 @@ def run_verify(request: VerifyRequest, console) -> int:
         from rich.console import Console
 
         console = Console(stderr=True, no_color=console.no_color, width=console.width)
-    print_report(result, console)
+    if request.quiet:
+        from migrate.verify.report import verdict_line
+
+        print(verdict_line(result))
+    else:
+        print_report(result, console)
     if request.benchmark and result.benchmark is None:
         why = result.numeric_skipped or result.numeric_failed or "the approximate check has no benchmark"
         print(f"--benchmark: not run: {why}", file=sys.stderr)

@@ -59,6 +59,15 @@ def to_json(result: VerifyResult, exit_status: int) -> dict[str, Any]:
     return _json_safe(document)
 
 
+def verdict_line(result: VerifyResult) -> str:
+    """`verify -q`: the verdict, and how many rows differ or are known limitations."""
+    s = result.structural
+    return (
+        f"{result.yaml_path}: {_verdict_word(result)} ({len(s.differences)} differ, {len(s.limitations)} limitation(s), "
+        f"numeric check: {'ran' if result.numeric is not None else 'not run'})"
+    )
+
+
 def _verdict_word(result: VerifyResult) -> str:
     if result.numeric_failed is not None:
         return "incomplete: the numeric check failed"

@@ -65,7 +65,7 @@ UNREADABLE = {
 IN_PROCESS = {
     "convert-bridge": ["convert", "--target", "bridge"],
     "convert-automodel": ["convert", "--target", "automodel"],
-    "lint": ["lint", "--output-format", "concise"],
+    "lint": ["lint", "--output-format", "concise", "--show-info"],
 }
 
 

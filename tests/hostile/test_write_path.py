@@ -32,7 +32,7 @@ def test_out_dir_equal_to_the_input_directory_never_overwrites_an_input(conf: Pa
     assert inputs_after == before
     if target == "automodel":  # a.yaml -> a.yaml: refused for both inputs, nothing written
         assert result.code == 2
-        assert any(line.startswith("conf/a.yaml: its output conf/a.yaml is an input") for line in result.lines())
+        assert any(line.startswith("conf/a.yaml: error: its output conf/a.yaml is an input") for line in result.lines())
         assert "nothing was written" in result.stderr
     else:  # modules beside their configs are fine
         assert result.code == 0, result.stderr
@@ -45,7 +45,7 @@ def test_dash_o_naming_the_input_is_refused(conf: Path, target: str) -> None:
     result = run(["convert", "conf/a.yaml", "--target", target, "-o", "conf/a.yaml"], conf.parent)
     assert result.code == 2
     assert_clean_failure(result)
-    assert "conf/a.yaml: its output conf/a.yaml is an input of this run" in result.stderr
+    assert "conf/a.yaml: error: its output conf/a.yaml is an input of this run" in result.stderr
     assert digest_tree(conf) == before
 
 

@@ -101,7 +101,7 @@ def test_pyproject_settings_per_file_ignores_and_config_overrides(tmp_path: Path
     ))
     write(tmp_path, "legacy/old.yaml", WARNS)
     write(tmp_path, "new/w.yaml", WARNS)
-    result = lint(["."], tmp_path)
+    result = lint([".", "--show-info"], tmp_path)
     assert result.code == 0  # fail-on error; only warnings
     found = {tuple(line.split(" ")[:2]) for line in result.stdout.splitlines()}
     assert found == {("legacy/old.yaml:2:3:", "NMP121"), ("new/w.yaml:2:3:", "NMP121"), ("new/w.yaml:4:3:", "NMP113")}

@@ -1,8 +1,9 @@
-"""Lint settings from `[tool.nemo-migrate]` in pyproject.toml (or a file given with --config).
+"""Settings of every command from `[tool.nemo-migrate]` in pyproject.toml (or a file given with --config).
 
 The nearest pyproject.toml above the working directory that has a `[tool.nemo-migrate]` table is
 used; `--config PATH` replaces it, and `--config 'key = value'` overrides one setting. Command-line
-options override both.
+options override both. `convert`, `lint` and `verify` read the same settings, and every resolved
+value knows where it came from (`--show-settings` prints them).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from typing import Any
 
 SECTION = "nemo-migrate"
 LIST_KEYS = ("select", "extend-select", "ignore", "exclude")
-STRING_KEYS = ("output-format", "fail-on", "nemo1-version", "target-nemo")
-KNOWN_KEYS = frozenset(LIST_KEYS + STRING_KEYS + ("per-file-ignores",))
+STRING_KEYS = ("output-format", "fail-on", "nemo1-version", "target-nemo", "min-severity", "trainer-builder")
+TABLE_KEYS = ("per-file-ignores", "per-file-nemo1-version")
+KNOWN_KEYS = frozenset(LIST_KEYS + STRING_KEYS + TABLE_KEYS)
 
 
 class ConfigError(Exception):
@@ -29,10 +31,14 @@ class FileSettings:
     root: Path
     source: str | None = None
     values: dict[str, Any] = field(default_factory=dict)
+    overridden: frozenset[str] = frozenset()  # keys given with --config 'key = value'
 
 
 def _toml(text: str, where: str) -> dict:
-    import tomllib
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: the same parser, as a package
+        import tomli as tomllib
 
     try:
         return tomllib.loads(text)
@@ -66,6 +72,10 @@ def validate(values: dict, where: str) -> dict:
             and all(isinstance(v, list) and all(isinstance(c, str) for c in v) for v in value.values())
         ):
             raise ConfigError(f"{where}: per-file-ignores must map glob patterns to lists of rule codes")
+        if key == "per-file-nemo1-version" and not (
+            isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+        ):
+            raise ConfigError(f"{where}: per-file-nemo1-version must map glob patterns to NeMo 1.x releases")
     return values
 
 
@@ -116,5 +126,48 @@ def load_settings(config_args: list[str], cwd: str | None = None) -> FileSetting
     if settings is None:
         settings = discover(Path(cwd or os.getcwd()))
     if overrides:
-        settings = FileSettings(settings.root, settings.source, {**settings.values, **overrides})
+        settings = FileSettings(settings.root, settings.source, {**settings.values, **overrides}, frozenset(overrides))
     return settings
+
+
+def shown_path(path: str | None) -> str:
+    """A settings file as messages name it: relative to the working directory when below it."""
+    if path is None:
+        return "settings"
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A resolved setting and where it came from (the command line, a settings file, or the default)."""
+
+    value: Any
+    source: str
+
+
+def resolve(files: FileSettings, key: str, given: Any, option: str, default: Any) -> Choice:
+    """The command line wins, then `--config 'key = value'`, then the settings file, then the default."""
+    if given is not None:
+        return Choice(given, f"{option} on the command line")
+    if key in files.values:
+        where = f"--config '{key} = ...'" if key in files.overridden else f"{key} in {shown_path(files.source)}"
+        return Choice(files.values[key], where)
+    return Choice(default, "the default")
+
+
+def matches(pattern: str, relative: str) -> bool:
+    """A glob of `per-file-*` tables: against the path relative to the project root, or the file name."""
+    import fnmatch
+
+    return fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(relative.rsplit("/", 1)[-1], pattern)
+
+
+def nemo1_version_for(files: FileSettings, relative: str, general: Choice) -> Choice:
+    """`per-file-nemo1-version` (first matching glob) over the general choice; the command line beats both."""
+    if general.source.endswith("on the command line"):
+        return general
+    for pattern, version in files.values.get("per-file-nemo1-version", {}).items():
+        if matches(pattern, relative):
+            return Choice(version, f"per-file-nemo1-version {pattern!r} in {shown_path(files.source)}")
+    return general
