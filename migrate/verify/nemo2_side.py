@@ -17,6 +17,8 @@ from migrate.errors import InputError, Location
 from migrate.nemo2 import source_guard
 from migrate.nemo2.calls import CallSite, NotLiteral, find_calls, parse_python
 from migrate.verify.effective import Effective, Entry
+from migrate.verify.mcore_recipe import fp8_format, recipe_rows
+from migrate.verify.nemo2_signatures import PARAMETERS, REQUIRED
 from migrate.verify.nemo2_trainer import (
     TrainerPrecision,
     TrainerScript,
@@ -24,8 +26,6 @@ from migrate.verify.nemo2_trainer import (
     read_trainer_precision,
     trainer_effective,
 )
-from migrate.verify.mcore_recipe import fp8_format, recipe_rows
-from migrate.verify.nemo2_signatures import PARAMETERS, REQUIRED
 
 _TORCH_DTYPES = {
     "torch.bfloat16": "bf16",

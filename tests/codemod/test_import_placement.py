@@ -10,7 +10,7 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
-from codemod_cases import CASES_DIR, GOOD, case_name
+from codemod_cases import GOOD, case_name
 
 from migrate.codemod.imports import insert_imports
 
