@@ -4,7 +4,8 @@
 
 Scripts are generated here, never committed: the 16-line golden case
 `fixtures/codemod/aliased_plugin_update.before.py`, the same case padded with ordinary training-script
-code to 315 and 1,515 lines, flat lists of 4,000 and 20,000 names (large, but shallow), and a single
+code to 315 and 1,515 lines, the NeMo recipe case `recipe_pretrain.before.py` (plugin added after the
+recipe) as it is and padded the same way, flat lists of 4,000 and 20,000 names (large, but shallow), and a single
 `a0 + a1 + ...` expression of 4,000 and 20,000 terms (a tree as deep as it is long, which the parse
 guard refuses). Prints a Markdown table: the fastest of N in-process rewrites (guard, parse,
 locate, rewrite, code generation; no interpreter start-up) and one full `nemo-migrate` process per
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 BASE = ROOT / "fixtures" / "codemod" / "aliased_plugin_update.before.py"
+RECIPE = ROOT / "fixtures" / "codemod" / "recipe_pretrain.before.py"  # a NeMo recipe with no explicit plugin
 CONFIG = ROOT / "fixtures" / "codemod" / "legacy" / "bf16_o2_fp8_delayed.yaml"
 
 _BLOCK = '''
@@ -50,9 +52,9 @@ def build_data_{i}(seq_length: int = 4096, global_batch_size: int = 512):
 '''
 
 
-def padded_script(lines: int) -> str:
-    """The golden case plus generated ordinary functions up to `lines` lines."""
-    text = BASE.read_text(encoding="utf-8")
+def padded_script(lines: int, base: Path = BASE) -> str:
+    """A golden case plus generated ordinary functions up to `lines` lines."""
+    text = base.read_text(encoding="utf-8")
     i = 0
     while text.count("\n") < lines:
         block = _BLOCK.format(i=i)
@@ -76,6 +78,9 @@ SCRIPTS = [
     ("golden case", lambda: BASE.read_text(encoding="utf-8")),
     ("padded", lambda: padded_script(315)),
     ("padded", lambda: padded_script(1515)),
+    ("recipe golden case", lambda: RECIPE.read_text(encoding="utf-8")),
+    ("recipe, padded", lambda: padded_script(315, RECIPE)),
+    ("recipe, padded", lambda: padded_script(1515, RECIPE)),
     ("flat list, 4,000 names", lambda: flat_list_script(4000)),
     ("flat list, 20,000 names", lambda: flat_list_script(20000)),
     ("`a0 + a1 + ...`, 4,000 terms", lambda: chain_script(4000)),

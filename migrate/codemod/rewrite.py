@@ -2,7 +2,8 @@
 
 Edits, all in place: update the existing MegatronMixedPrecision call (policy.py decides each user
 argument), replace a recipe precision helper by an explicit `run.Config(MegatronMixedPrecision, ...)`,
-or add the plugin to the trainer / plugins list; drop `precision=` from the trainer; add imports.
+add the plugin to the trainer / plugins list, or add a `recipe.trainer.plugins = ...` line after a
+NeMo recipe; drop `precision=` from the trainer; add imports.
 Running it on its own output changes nothing.
 """
 
@@ -17,7 +18,7 @@ from libcst.metadata import CodeRange
 from migrate.codemod import arglist, policy
 from migrate.codemod.arglist import NewArg
 from migrate.codemod.imports import Imports, insert_imports
-from migrate.codemod.locate import Locator, PluginSlot, Target, Trainer, locate
+from migrate.codemod.locate import Locator, PluginSlot, Recipe, Target, Trainer, locate
 from migrate.emit.nemo2_plan import Argument, Dtype, Plan
 from migrate.legacy.origin import Origin
 from migrate.nemo2 import source_guard
@@ -211,6 +212,17 @@ class _Rewriter:
 
         self._edit(target.add_to, edit)
 
+    def add_to_recipe(self, recipe: Recipe) -> None:
+        """`recipe.trainer.plugins = run.Config(nl.MegatronMixedPrecision, ...)` on a new line after the recipe."""
+        assert recipe.name is not None and recipe.statement is not None
+        plugin = self.new_plugin(True, "")
+        line = cst.SimpleStatementLine([cst.Assign(
+            [cst.AssignTarget(cst.parse_expression(f"{recipe.name}.trainer.plugins"))], plugin)])
+        self.note(recipe.node, "plugin-added", f"added {recipe.name}.trainer.plugins = MegatronMixedPrecision after "
+                  f"{recipe.function}(...): it replaces the recipe's own precision plugin, whose values are not the "
+                  "legacy run's")
+        self._edit(recipe.statement, lambda node: cst.FlattenSentinel([node, line]))
+
     def later_settings(self, target: Target) -> None:
         """`recipe.trainer.plugins.fp8 = ...` after the plugin would undo the migration: align them too."""
         plugin_sets, trainer_sets = self.locator.later_settings(target)
@@ -299,6 +311,8 @@ class _Rewriter:
             self.replace_helper(slot)
         elif isinstance(target.add_to, cst.List):
             self.add_to_list(target)
+        elif target.recipe is not None:
+            self.add_to_recipe(target.recipe)
         elif target.trainer is not None:
             run_func = target.trainer.node.func if target.trainer.run_form else None
             # a one-line trainer call is exploded to one argument per line: the plugin sits one level deeper
@@ -309,7 +323,8 @@ class _Rewriter:
         if target.trainer is not None:
             self.trainer(target.trainer, added)
         self.later_settings(target)
-        self.optimizer(target.trainer.node if target.trainer else slot.node if slot else target.add_to)
+        self.optimizer(target.trainer.node if target.trainer else slot.node if slot else
+                       target.recipe.node if target.recipe else target.add_to)
         if not self.edits:
             return None
         module = apply_edits(self.module, self.edits, self.edited, self.locator.positions)

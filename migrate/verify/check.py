@@ -126,6 +126,8 @@ def numeric_runnable(result: VerifyResult) -> str | None:
     """Why the numeric check cannot run for these two sides (independent of the machine), or None."""
     if result.structural.errors:
         return "the migrated plugin would not construct (see the errors above)"
+    if result.migrated.value("amp_mode") == "half":
+        return "the numeric check has no model of weights cast to half precision by Lightning's HalfPrecision"
     if result.approximate and (result.legacy_run.recipe is None or result.torchao_recipe is None):
         return "the approximate check compares TE FP8 with torchao FP8, and FP8 is not on in both runs"
     if result.approximate and result.legacy_run.dtype != "bf16":

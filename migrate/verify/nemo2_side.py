@@ -4,12 +4,13 @@ The module is parsed with libcst (never executed): its one `MegatronMixedPrecisi
 bound to the release's signature (`nemo2_signatures`), and the plugin's own semantics are applied
 (semantics notes section 3.2 precision normalisation, 3.3 where each argument lands) followed by
 Megatron-core's recipe construction (section 4.2). Nothing here reads the emitter's plan, so an
-emitter bug shows up as a difference.
+emitter bug shows up as a difference. A script with no plugin call but one trainer (or NeMo recipe)
+with a precision flag is modelled by `nemo2_trainer` (Lightning's own precision plugin).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from migrate.errors import InputError, Location
@@ -18,6 +19,13 @@ from migrate.nemo2.calls import CallSite, NotLiteral, find_calls, parse_python
 from migrate.verify.effective import Effective, Entry
 from migrate.verify.mcore_recipe import fp8_format, recipe_rows
 from migrate.verify.nemo2_signatures import PARAMETERS, REQUIRED
+from migrate.verify.nemo2_trainer import (
+    TrainerPrecision,
+    TrainerScript,
+    plugin_conflict,
+    read_trainer_precision,
+    trainer_effective,
+)
 
 _TORCH_DTYPES = {
     "torch.bfloat16": "bf16",
@@ -42,19 +50,27 @@ class PluginCall:
     errors: tuple[str, ...]
 
 
-def read_plugin(text: str, path: str, version: str) -> PluginCall:
-    """Find the single MegatronMixedPrecision call in `text`; InputError if there is not exactly one."""
+def read_plugin(text: str, path: str, version: str) -> PluginCall | TrainerPrecision:
+    """The single MegatronMixedPrecision call in `text`, or, without one, the precision flag of the one
+    trainer or recipe; InputError if there is neither, or more than one."""
     with source_guard.tree_work():
-        calls = find_calls(parse_python(text, path))
-    if not calls:
-        raise InputError(Location(path), "no nl.MegatronMixedPrecision(...) call found: nothing to verify")
-    if len(calls) > 1:
-        second = calls[1]
-        raise InputError(
-            Location(path, second.line, second.col),
-            f"{len(calls)} MegatronMixedPrecision calls (lines {', '.join(str(c.line) for c in calls)}): verify reads exactly one",
-        )
-    return bind_call(calls[0], path, version)
+        module = parse_python(text, path)
+        calls = find_calls(module)
+        if not calls:
+            trainer = read_trainer_precision(TrainerScript(module, path))
+            if trainer is None:
+                raise InputError(Location(path), "no nl.MegatronMixedPrecision(...) call, nl.Trainer(...) or NeMo "
+                                 "recipe found: nothing to verify")
+            return trainer
+        if len(calls) > 1:
+            second = calls[1]
+            raise InputError(
+                Location(path, second.line, second.col),
+                f"{len(calls)} MegatronMixedPrecision calls (lines {', '.join(str(c.line) for c in calls)}): verify reads exactly one",
+            )
+        call = bind_call(calls[0], path, version)
+        conflict = plugin_conflict(TrainerScript(module, path), calls[0].node)
+    return call if conflict is None else replace(call, errors=(*call.errors, conflict))
 
 
 def bind_call(call: CallSite, path: str, version: str) -> PluginCall:
@@ -241,5 +257,7 @@ class _Semantics:
         self.set("loss_scale_applied", False, "no NeMo 2.0 code sets Megatron-core's grad_scale_func (code reading)")
 
 
-def nemo2_effective(call: PluginCall) -> Effective:
+def nemo2_effective(call: PluginCall | TrainerPrecision) -> Effective:
+    if isinstance(call, TrainerPrecision):
+        return trainer_effective(call)
     return _Semantics(call).build()

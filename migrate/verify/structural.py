@@ -115,6 +115,10 @@ def compare(legacy: Effective, migrated: Effective) -> StructuralResult:
             status = EQUAL
         elif a.value is None and row.group == "layers":
             status = NOT_APPLICABLE
+        elif row.key == "pipeline_dtype" and b.value is None:
+            # no pipeline dtype (a trainer precision flag without MegatronMixedPrecision): Megatron-core refuses
+            # pipeline parallelism instead of sending activations in another dtype
+            status, note = NOT_APPLICABLE, "without pipeline parallelism the p2p dtype is unused; with it the run refuses to start"
         else:
             known = _limitation(row.key, a.value, b.value) or _fp32_params_half_reduce(row.key, a.value, b.value, legacy)
             status, note, code = (LIMITATION, known[1], known[0]) if known else (DIFFERS, "", "")
