@@ -1,7 +1,10 @@
-"""Write a file all at once: a temporary file in the same directory, then rename over the target.
+"""Write a file all at once: a temporary file beside the target, then rename over it.
 
 A crash or Ctrl-C leaves either the old file or the new one, never a partial one. An existing
-file keeps its permission bits.
+file keeps its permission bits. A symbolic link stays a link: the file it points to is replaced
+(the temporary file is made beside that file, so the rename stays on one file system). Anything
+that is not a regular file (a directory, FIFO or device) is refused, and every OS error
+(read-only file system, full disk, immutable file, no permission) becomes one located InputError.
 """
 
 from __future__ import annotations
@@ -11,17 +14,43 @@ import stat
 import tempfile
 from pathlib import Path
 
+from migrate.errors import InputError, Location
+
+
+def _refuse(path: str | os.PathLike[str], message: str) -> InputError:
+    return InputError(Location(os.fspath(path)), f"cannot write: {message}")
+
+
+def write_target(path: str | os.PathLike[str]) -> Path:
+    """The file a write to `path` really replaces: links followed; refused if not a regular file."""
+    target = Path(os.path.realpath(path))
+    try:
+        info = target.stat()
+    except FileNotFoundError:
+        return target
+    except OSError as error:
+        raise _refuse(path, error.strerror or str(error)) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise _refuse(path, "is a directory")
+    if not stat.S_ISREG(info.st_mode):
+        raise _refuse(path, "not a regular file (a FIFO, device or socket)")
+    return target
+
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Replace the file at `path` (through links) with `text`; InputError when that is impossible."""
+    target = write_target(path)
     try:
-        mode = stat.S_IMODE(target.stat().st_mode)
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            mode = stat.S_IMODE(target.stat().st_mode)
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as error:
+        raise _refuse(path, error.strerror or str(error)) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
@@ -29,9 +58,11 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
             os.fsync(handle.fileno())
         os.chmod(temp, mode)
         os.replace(temp, target)
-    except BaseException:
+    except BaseException as error:
         try:
             os.unlink(temp)
         except FileNotFoundError:
             pass
+        if isinstance(error, OSError):
+            raise _refuse(path, error.strerror or str(error)) from None
         raise

@@ -1,13 +1,24 @@
-"""Turn command-line paths into the list of YAML files to process, in a stable order."""
+"""The files a run reads: which ones (in a stable order), and reading each one safely.
+
+Everything the tool reads goes through `read_input_text`: only regular files (a FIFO or a device
+such as /dev/zero would block or never end), at most MAX_INPUT_BYTES (precision configs and training
+scripts are kilobytes; a bound keeps memory proportional to what a config can be), decoded as UTF-8
+with the failing line named. Bad input becomes an InputError, never a hang or a traceback.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from migrate.errors import InputError, Location, Unreadable
+
 YAML_SUFFIXES = (".yaml", ".yml")
 STDIN = "-"
+MAX_INPUT_BYTES = 2 * 1024 * 1024  # over 100x the largest real config seen (16 KB); documented in the README
 
 
 @dataclass(frozen=True)
@@ -16,12 +27,31 @@ class InputFile:
 
     path: str
     relative: str
+    named: bool = True  # named on the command line (not found in a directory)
 
 
-def collect_inputs(paths: list[str]) -> tuple[list[InputFile], list[str]]:
-    """Files to read, and the paths that do not exist (reported as errors by the caller)."""
+@dataclass(frozen=True)
+class Collected:
+    """Files to read, paths that do not exist, and special files found in directories (skipped)."""
+
+    files: list[InputFile]
+    missing: list[str]
+    special: list[str]
+
+
+def _is_regular(path: str) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def collect_inputs(paths: list[str]) -> Collected:
+    """Named files are taken as given (reading them reports what is wrong); directories are
+    searched for *.yaml/*.yml regular files, hidden folders skipped."""
     found: list[InputFile] = []
     missing: list[str] = []
+    special: list[str] = []
     for given in paths:
         if given == STDIN:
             found.append(InputFile(STDIN, "stdin.yaml"))
@@ -32,9 +62,89 @@ def collect_inputs(paths: list[str]) -> tuple[list[InputFile], list[str]]:
                 for name in sorted(filenames):
                     if name.endswith(YAML_SUFFIXES):
                         full = Path(dirpath) / name
-                        found.append(InputFile(str(full), str(full.relative_to(root))))
-        elif os.path.exists(given):
+                        if _is_regular(str(full)):
+                            found.append(InputFile(str(full), str(full.relative_to(root)), named=False))
+                        else:
+                            special.append(str(full))
+        elif os.path.lexists(given):
             found.append(InputFile(given, os.path.basename(given)))
         else:
             missing.append(given)
-    return found, missing
+    return Collected(found, missing, special)
+
+
+def _too_large(path: str, size: int | None = None) -> InputError:
+    limit = f"{MAX_INPUT_BYTES // 1024 // 1024} MiB"
+    shown = f"is {size / 1024 / 1024:.1f} MiB" if size is not None else f"is larger than {limit}"
+    return Unreadable(
+        Location(path),
+        f"input {shown}; inputs above {limit} are refused (precision configs and training scripts are kilobytes)",
+    )
+
+
+def decode_text(data: bytes, path: str, keep_newlines: bool = False) -> str:
+    """UTF-8 text; an undecodable byte is reported with its line and column."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        col = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise Unreadable(Location(path, line, col), f"not UTF-8 text ({error.reason})") from None
+    if not keep_newlines and "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def read_input_bytes(path: str) -> bytes:
+    """The bytes of a regular file of at most MAX_INPUT_BYTES; InputError otherwise."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise Unreadable(Location(path), "no such file") from None
+    except IsADirectoryError:
+        raise Unreadable(Location(path), "is a directory, not a file") from None
+    except OSError as error:
+        raise Unreadable(Location(path), f"cannot read: {error.strerror or error}") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise Unreadable(Location(path), "is a directory, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise Unreadable(Location(path), "not a regular file (a FIFO, device or socket): not read")
+        if info.st_size > MAX_INPUT_BYTES:
+            raise _too_large(path, info.st_size)
+        chunks: list[bytes] = []
+        remaining = MAX_INPUT_BYTES + 1
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        if remaining <= 0:
+            raise _too_large(path)
+        return b"".join(chunks)
+    except OSError as error:
+        raise Unreadable(Location(path), f"cannot read: {error.strerror or error}") from None
+    finally:
+        os.close(fd)
+
+
+def read_input_text(path: str, keep_newlines: bool = False) -> str:
+    """A regular UTF-8 file of at most MAX_INPUT_BYTES. `keep_newlines` keeps `\\r\\n` (files rewritten in place)."""
+    return decode_text(read_input_bytes(path), path, keep_newlines)
+
+
+def read_stdin_text(name: str) -> str:
+    """Standard input, bounded like a file; `name` is what messages call it."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text-only stdin (tests, embedding): read it as text, bounded
+        text = sys.stdin.read(MAX_INPUT_BYTES + 1)
+        if len(text) > MAX_INPUT_BYTES:
+            raise _too_large(name)
+        return text
+    data = stream.read(MAX_INPUT_BYTES + 1)
+    if len(data) > MAX_INPUT_BYTES:
+        raise _too_large(name)
+    return decode_text(data, name)

@@ -71,37 +71,86 @@ def print_diff(diff: str, stream: TextIO | None = None, color: bool | None = Non
 
 
 def read_existing(path: str | os.PathLike[str]) -> str | None:
-    """A file's exact text (line endings kept), or None when it does not exist."""
-    try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            return handle.read()
-    except FileNotFoundError:
+    """A file's exact text (line endings kept), or None when it does not exist.
+
+    Links are followed; a directory, FIFO or device is refused (InputError), never opened.
+    """
+    from migrate.atomic import write_target
+    from migrate.inputs import read_input_text
+
+    target = write_target(path)
+    if not target.exists():
         return None
+    return read_input_text(str(target), keep_newlines=True)
+
+
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Do both paths name one file (links and `..` resolved; the file need not exist yet)?"""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
 
 
 class Outputs:
-    """Where new file contents go: written atomically ("write"), shown as a diff ("diff"), or only
-    listed on stderr ("check"). `changed` names every file whose content would differ."""
+    """The one place where a run's files are written: atomically ("write"), shown as a diff
+    ("diff"), or only listed on stderr ("check"). `changed` names every file whose content would
+    differ; `failed` every file that could not be written (each reported as one located line).
 
-    def __init__(self, mode: str = "write", stdout: TextIO | None = None, stderr: TextIO | None = None) -> None:
+    Inputs registered with `protect` are never written over: offering one is an InputError.
+    Callers check their planned outputs with `refuse_inputs` before anything is written.
+    """
+
+    def __init__(
+        self, mode: str = "write", stdout: TextIO | None = None, stderr: TextIO | None = None, color: bool | None = None
+    ) -> None:
         self.mode = mode
+        self.color = color  # None: colour a diff when stdout is a terminal
         self.stdout = stdout
         self.stderr = stderr
         self.changed: list[str] = []
+        self.failed: list[str] = []
+        self._inputs: list[str] = []
+
+    def protect(self, paths: list[str]) -> None:
+        """Files this run reads: never outputs."""
+        self._inputs.extend(p for p in paths if p != "-")
+
+    def input_named(self, path: str | os.PathLike[str]) -> str | None:
+        """The protected input that `path` would overwrite, if any."""
+        for given in self._inputs:
+            if same_file(given, path):
+                return given
+        return None
 
     def offer(self, path: str | os.PathLike[str], text: str, before: str | None = None, known: bool = False) -> bool:
-        """Handle one file; `before` is its current text when the caller already read it (`known`)."""
+        """Handle one file; `before` is its current text when the caller already read it (`known`).
+
+        Raises InputError (located at `path`) when the file cannot be read, is an input, or cannot
+        be written; the caller reports it and goes on with the next file.
+        """
+        clash = self.input_named(path)
+        if clash is not None:
+            from migrate.errors import InputError, Location
+
+            raise InputError(Location(os.fspath(path)), f"is an input of this run ({clash}); refusing to overwrite it")
         if not known:
             before = read_existing(path)
         if before == text:
             return False
-        self.changed.append(str(path))
         if self.mode == "write":
             from migrate.atomic import write_atomic
 
-            write_atomic(path, text)
+            try:
+                write_atomic(path, text)
+            except Exception:
+                self.failed.append(str(path))
+                raise
+            self.changed.append(str(path))
         elif self.mode == "diff":
-            print_diff(unified_diff(before, text, path), self.stdout or sys.stdout)
+            self.changed.append(str(path))
+            print_diff(unified_diff(before, text, path), self.stdout or sys.stdout, self.color)
         else:
+            self.changed.append(str(path))
             print(f"{path}: would change", file=self.stderr or sys.stderr)
         return True

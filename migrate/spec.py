@@ -8,6 +8,7 @@ Dtypes are the strings "fp32", "fp16", "bf16".
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -26,8 +27,9 @@ class Setting(Generic[T]):
 class Finding:
     """Something the user must know: a dropped key, an assumption, a behaviour NeMo 2.0 changes.
 
-    `code` is a stable kebab-case id; `severity` is "warning" (numerics or behaviour differ) or
-    "info"; `origin` points at the key responsible when there is one.
+    `code` is a stable kebab-case id; `severity` is "warning" (numerics or behaviour differ),
+    "notice" (shown like a warning, e.g. which files were composed) or "info"; `origin` points at
+    the key responsible when there is one.
     """
 
     code: str
@@ -85,11 +87,24 @@ class PrecisionSpec:
     grad_reduce_dtype: Setting[str]
     loss_scaling: LossScaling
     fp8: Fp8
-    gradient_clip_val: Setting[float]  # 0.0: no clipping
+    gradient_clip_val: Setting[float | None]  # 0.0: no clipping; None: not decided by this file
     fsdp: Setting[bool]
     fp16_lm_cross_entropy: Setting[bool]
     grad_allreduce_chunk_size_mb: Setting[int] | None
     findings: tuple[Finding, ...] = field(default=())
+    # What kind of run this is and which NeMo 1.x rules and trainer builder were applied, each with why.
+    role: Setting[str] = Setting("training", Origin.default("a NeMo 1.0 training config"))
+    release: Setting[str] = Setting("1.23", Origin.default("NeMo 1.23 (default)"))
+    trainer_builder: Setting[str] = Setting("gpt", Origin.default("MegatronTrainerBuilder"))
+    run: str | None = None  # the run's name in a file holding several (e.g. "actor")
+    composition: str | None = None  # which files Hydra's defaults list merged (Composition.summary())
+    peft: Setting[bool] = Setting(False, Origin.default("no model.peft"))  # adapters on a frozen base model
+    precision_plugin: Setting[str] = Setting("none", Origin.default("no precision plugin"))  # Lightning plugin class
+
+    @property
+    def clipping_known(self) -> bool:
+        """False when the file does not decide gradient clipping (no trainer; Aligner value set at launch)."""
+        return self.gradient_clip_val.value is not None
 
     def summary(self) -> str:
         """One line on what the legacy run did, for the header of every target's output."""
@@ -100,7 +115,27 @@ class PrecisionSpec:
             fp8_text = "FP8 requested but inactive (no Transformer Engine layers)"
         else:
             fp8_text = "no FP8"
-        return f"{self.compute_dtype.value} {self.amp_mode.value}, {self.code_path.value} Megatron path, {fp8_text}"
+        run = f"{self.run}: " if self.run else ""
+        return f"{run}{self.compute_dtype.value} {self.amp_mode.value}, {self.code_path.value} Megatron path, {fp8_text}"
+
+    def context_lines(self) -> list[str]:
+        """What the header of every target's output says about the legacy run, and which rules read it."""
+        lines = [f"Legacy run: {self.summary()}."]
+        release = self.release.origin
+        lines.append(f"Rules: {release.detail if release.kind in ('default', 'option') else release.describe()}.")
+        if self.role.value != "training":
+            lines.append(f"Config role: {self.role.value} ({self.role.origin.detail}).")
+        if self.trainer_precision.value == "fp16":
+            builder = self.trainer_builder
+            how = builder.origin.detail if builder.origin.kind in ("default", "option") else builder.origin.describe()
+            lines.append(f"fp16 loss scaler as built by the {builder.value} trainer builder: {how}.")
+        return lines
+
+    def composition_lines(self, width: int = 96) -> list[str]:
+        """The output header's lines on the files Hydra composed into this run (none for one file)."""
+        if self.composition is None:
+            return []
+        return textwrap.wrap(f"Composed by Hydra: {self.composition}.", width, break_on_hyphens=False)
 
     def settings(self) -> dict[str, Setting[Any]]:
         """Flat view `name -> Setting` (nested groups as `fp8.margin`), for tables and JSON."""

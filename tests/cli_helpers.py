@@ -22,9 +22,9 @@ class CliResult:
     stderr: str
 
 
-def run_cli(args: list[str], stdin: str | None = None) -> CliResult:
+def run_cli(args: list[str], stdin: str | None = None, cwd: Path | None = None) -> CliResult:
     previous = os.getcwd()
-    os.chdir(ROOT)
+    os.chdir(cwd or ROOT)
     try:
         result = CliRunner().invoke(app, args, input=stdin, catch_exceptions=False)
     finally:

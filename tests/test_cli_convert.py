@@ -42,7 +42,7 @@ def test_bad_file_fails_alone_with_status_2_and_others_still_convert(tmp_path: P
     result = run_cli(["convert", str(tmp_path), "--out-dir", str(tmp_path / "out")])
     assert result.code == 2
     assert (tmp_path / "out" / "a.py").exists() and not (tmp_path / "out" / "b.py").exists()
-    assert f"{tmp_path / 'b.yaml'}:2:3: trainer.precision:" in result.stderr
+    assert f"{tmp_path / 'b.yaml'}:2:3: NMP106 [error] trainer.precision:" in result.stderr
     assert "1 converted, 0 skipped, 1 failed" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -125,6 +125,7 @@ def test_convert_and_help_never_import_torch() -> None:
         "CliRunner().invoke(app, ['--help'])\n"
         "CliRunner().invoke(app, ['convert', 'fixtures/convert/legacy_fp8_absent_history.yaml'])\n"
         "assert 'torch' not in sys.modules, 'torch imported'\n"
+        "assert 'hydra' not in sys.modules, 'hydra imported for a config without a defaults list'\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 

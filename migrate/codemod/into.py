@@ -11,12 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from migrate.codemod.rewrite import Rewrite, rewrite_script
-from migrate.convert import ConvertOptions, load_config, spec_for
+from migrate.convert import ConvertOptions, composed_notice, load_config, spec_for
 from migrate.emit.nemo2_plan import plan_nemo2
-from migrate.errors import InputError, Location
+from migrate.errors import InputError
 from migrate.legacy.layout import Skip
 from migrate.preview import Outputs
-from migrate.report import print_findings
+from migrate.report import error_line, print_findings
 from migrate.spec import Finding, PrecisionSpec
 
 Rewriter = Callable[[str, str, "int | None"], Rewrite]
@@ -32,6 +32,14 @@ def _rewriter(spec: PrecisionSpec, options: ConvertOptions) -> tuple[tuple[Findi
         return automodel.findings, lambda text, path, _line: Rewrite(merge_into(text, automodel.entries, path), ())
     plan = plan_nemo2(spec, options.target_nemo)
     return plan.findings, lambda text, path, line: rewrite_script(text, path, plan, line)
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """What the finding filter reads: the findings and the YAML text (for `# noqa`)."""
+
+    findings: tuple[Finding, ...]
+    text: str
 
 
 @dataclass
@@ -54,15 +62,10 @@ class IntoRun:
 
 
 def read_script(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise InputError(Location(path), "no such file") from None
-    except IsADirectoryError:
-        raise InputError(Location(path), "is a directory, not a file") from None
-    except UnicodeDecodeError as error:
-        raise InputError(Location(path), f"not UTF-8 text ({error.reason} at byte {error.start})") from None
+    """The script's exact text (line endings kept); bounded, regular files only."""
+    from migrate.inputs import read_input_text
+
+    return read_input_text(path, keep_newlines=True)
 
 
 def convert_into(
@@ -74,8 +77,17 @@ def convert_into(
     verbose: bool = False,
     quiet: bool = False,
     stdin_filename: str = "<stdin>",
+    show=None,
 ) -> IntoRun:
+    """`show(path, result)` picks the findings to print (selection and `# noqa`); all by default."""
     run = IntoRun(outputs)
+    outputs.protect([config_path])
+    clashes = [script for script in scripts if outputs.input_named(script) is not None]
+    if clashes:
+        for script in clashes:
+            print(f"{script}: is the config this run reads; --into never overwrites an input", file=sys.stderr)
+        run.failed += len(clashes)
+        return run
     try:
         config = load_config(config_path, options, stdin_filename)
         spec = spec_for(config, options)
@@ -85,22 +97,30 @@ def convert_into(
             return run
         findings, rewrite = _rewriter(spec, options)
     except InputError as error:
-        print(str(error), file=sys.stderr)
+        print(error_line(error), file=sys.stderr)
         run.failed += 1
         return run
     if not quiet:
-        print_findings(config.path, findings, verbose)
+        shown = composed_notice(spec) + tuple(findings)
+        if show is not None:
+            shown = show(config.path, _Shown(shown, config.document.text))
+        print_findings(config.path, shown, verbose)
     for script in scripts:
         try:
             before = read_script(script)
             result = rewrite(before, script, trainer_line)
+            if not quiet:
+                print_findings(script, result.findings, verbose)
+            changed = outputs.offer(script, result.text, before, known=True)
         except InputError as error:
-            print(str(error), file=sys.stderr)
+            print(error_line(error), file=sys.stderr)
             run.failed += 1
             continue
-        if not quiet:
-            print_findings(script, result.findings, verbose)
-        if outputs.offer(script, result.text, before, known=True):
+        except RecursionError:  # a last resort: the parse guard keeps trees shallower than this
+            print(f"{script}: nested too deeply to rewrite", file=sys.stderr)
+            run.failed += 1
+            continue
+        if changed:
             run.rewritten += 1
         else:
             run.unchanged += 1

@@ -2,28 +2,33 @@
 
 Recognised: `nl.Trainer(...)` / `Trainer(...)` / `run.Config(nl.Trainer, ...)`, a
 `MegatronMixedPrecision(...)` or `run.Config(nl.MegatronMixedPrecision, ...)` call, a NeMo recipe
-precision helper (`bf16_mixed()`), and NeMo-Run assignments `recipe.trainer.plugins = ...`.
-Anything that would need a guess (two trainers, two plugins, plugins built at run time) is an
-InputError naming the lines; `--trainer-line` picks one.
+precision helper (`bf16_mixed()`), NeMo-Run assignments `recipe.trainer.plugins = ...`, and, when
+none of these is there, a NeMo recipe `recipe = llm.<model>.pretrain_recipe(...)` (or
+`finetune_recipe`) whose trainer gets its plugin by a new `recipe.trainer.plugins = ...` line.
+Anything that would need a guess (two trainers, two plugins, two recipes, plugins built at run
+time) is an InputError naming the lines; `--trainer-line` picks one.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from migrate.errors import InputError, Location
 from migrate.nemo2.calls import (
     PLUGIN_MODULES,
+    RECIPE_FUNCTION,
+    TRAINER_MODULES,
+    CallFinder,
     CallSite,
-    find_calls,
+    Positions,
     import_aliases,
+    mentions,
     qualified_name,
 )
 
-TRAINER_MODULES = ("nemo.lightning", "nemo.lightning.pytorch.trainer")
 # nemo/collections/llm/recipes/precision/mixed_precision.py (NeMo 2.0 .. 2.5): each returns
 # run.Config[MegatronMixedPrecision] with values that are not the plugin's defaults.
 RECIPE_HELPERS = frozenset({
@@ -34,6 +39,7 @@ RECIPE_HELPERS = frozenset({
     "bf16_with_fp8_subchannel_scaling_mixed", "fp16_with_fp8_subchannel_scaling_mixed",
 })
 HINT = "choose one with --trainer-line LINE"
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -65,23 +71,49 @@ class PluginSlot:
 
 
 @dataclass(frozen=True)
+class Recipe:
+    """`name = llm.<model>.pretrain_recipe(...)`: the statement that builds a NeMo-Run recipe."""
+
+    node: cst.Call
+    line: int
+    col: int
+    end_line: int
+    function: str  # for messages: "llm.llama3_8b.pretrain_recipe"
+    name: str | None = None  # the variable the recipe is bound to
+    statement: cst.SimpleStatementLine | None = None  # the line that binds it
+
+
+@dataclass(frozen=True)
 class Target:
-    """What to edit. Without a slot, a new plugin goes into `add_to` (the trainer call or a list)."""
+    """What to edit. Without a slot, a new plugin goes into `add_to` (the trainer call or a list),
+    or, for a recipe, into a new `recipe.trainer.plugins = ...` line after the recipe's statement."""
 
     trainer: Trainer | None
     slot: PluginSlot | None
     add_to: cst.Call | cst.List | None = None
     add_run_form: bool = False
     add_indent: str = ""
+    recipe: Recipe | None = None
 
 
-class _Scan(cst.CSTVisitor):
-    """One pass: recipe helper calls, `X.plugins = value` and other attribute assignments,
-    `name = value` bindings, and the statement each node belongs to (for indentation)."""
+class _Scan(CallFinder):
+    """One pass: trainer and plugin calls (the CallFinder part), recipe helper calls, `X.plugins = value`
+    and other attribute assignments, `name = value` bindings, and the statement each expression of a
+    scanned line belongs to (for indentation).
 
-    def __init__(self, aliases: dict[str, str]) -> None:
-        self.aliases = aliases
+    A statement line that names nothing imported (`mentions`) holds none of those calls: only its
+    assignments are recorded and its expressions are not walked. On scripts of any size this leaves
+    the few lines around the trainer, instead of every node of the file.
+    """
+
+    def __init__(self, module: cst.Module, aliases: dict[str, str], positions: Positions, lines: list[str]) -> None:
+        targets = {"MegatronMixedPrecision": PLUGIN_MODULES, "Trainer": TRAINER_MODULES}
+        super().__init__(module, aliases, targets)
+        self.positions = positions
+        self.lines = lines
+        self.mentions = mentions(aliases, targets)  # recipe helpers are `nemo.` names too
         self.helpers: list[tuple[cst.Call, str]] = []
+        self.recipes: list[cst.Call] = []
         self.plugin_assignments: list[cst.Assign] = []
         self.attribute_assignments: list[cst.Assign] = []
         self.bindings: dict[str, list[cst.BaseExpression]] = {}
@@ -100,11 +132,33 @@ class _Scan(cst.CSTVisitor):
             self._statements.pop()
         super().on_leave(original_node)
 
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
+        if self._mentioned(node) or any(self._assigns_plugins(small) for small in node.body):
+            return True
+        for small in node.body:
+            if isinstance(small, cst.Assign):
+                self.visit_Assign(small)
+        return False
+
+    def _mentioned(self, node: cst.CSTNode) -> bool:
+        where = self.positions[node]
+        return self.mentions.search("\n".join(self.lines[where.start.line - 1 : where.end.line])) is not None
+
+    @staticmethod
+    def _assigns_plugins(small: cst.BaseSmallStatement) -> bool:
+        if not isinstance(small, cst.Assign) or len(small.targets) != 1:
+            return False
+        target = small.targets[0].target
+        return isinstance(target, cst.Attribute) and target.attr.value == "plugins"
+
     def visit_Call(self, node: cst.Call) -> None:
+        super().visit_Call(node)
         name = qualified_name(node.func, self.aliases) or ""
         short = name.rpartition(".")[2]
         if short in RECIPE_HELPERS and name.startswith("nemo.") and not node.args:
             self.helpers.append((node, short))
+        elif short.endswith("_recipe") and RECIPE_FUNCTION.fullmatch(name):
+            self.recipes.append(node)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if len(node.targets) != 1:
@@ -122,14 +176,13 @@ class Locator:
     def __init__(self, module: cst.Module, path: str, text: str) -> None:
         self.module = module
         self.path = path
-        self.lines = text.splitlines()
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        self.positions = wrapper.resolve(PositionProvider)
+        self.lines = _LINE_BREAK.split(text)  # as the parser counts lines (not str.splitlines)
+        self.positions = Positions(module)
         self.aliases = aliases = import_aliases(module)
-        sites = find_calls(module, {"MegatronMixedPrecision": PLUGIN_MODULES, "Trainer": TRAINER_MODULES}, wrapper)
-        self.trainers = [self._trainer(site) for site in sites if site.name == "Trainer"]
-        scan = _Scan(aliases)
+        scan = _Scan(module, aliases, self.positions, self.lines)
         module.visit(scan)
+        sites = scan.sites(self.positions)
+        self.trainers = [self._trainer(site) for site in sites if site.name == "Trainer"]
         self.statement_of = scan.statement_of
         self.bindings = scan.bindings
         self.plugin_assignments = scan.plugin_assignments
@@ -138,6 +191,7 @@ class Locator:
         slots += [self._slot(node, "helper", True, name) for node, name in scan.helpers]
         self.slots = sorted(slots, key=lambda s: (s.line, s.col))
         self.by_node = {id(s.node): s for s in self.slots}
+        self.recipes = [self._recipe(node) for node in scan.recipes]
 
     # -- positions -------------------------------------------------------------------------
     def where(self, node: cst.CSTNode) -> tuple[int, int]:
@@ -166,6 +220,24 @@ class Locator:
         position = self.positions[node]
         return PluginSlot(node, kind, position.start.line, position.start.column + 1, position.end.line, run_form, name)
 
+    def _recipe(self, node: cst.Call) -> Recipe:
+        position = self.positions[node]
+        function = " ".join(self.module.code_for_node(node.func).split())
+        recipe = Recipe(node, position.start.line, position.start.column + 1, position.end.line, function)
+        statement = self.statement_of.get(id(node))
+        if not isinstance(statement, cst.SimpleStatementLine):
+            return recipe
+        for small in statement.body:
+            if isinstance(small, cst.Assign) and small.value is node and len(small.targets) == 1:
+                target = small.targets[0].target
+            elif isinstance(small, cst.AnnAssign) and small.value is node:
+                target = small.target
+            else:
+                continue
+            if isinstance(target, cst.Name):
+                return Recipe(node, recipe.line, recipe.col, recipe.end_line, function, target.value, statement)
+        return recipe
+
     # -- selection ---------------------------------------------------------------------------
     def locate(self, trainer_line: int | None) -> Target:
         if trainer_line is not None:
@@ -175,6 +247,9 @@ class Locator:
             raise self.error(self.trainers[1].node, f"{len(self.trainers)} trainers are constructed (lines {lines}); {HINT}")
         if self.trainers:
             return self._in_trainer(self.trainers[0])
+        if len(self.recipes) > 1:
+            lines = _lines(r.line for r in self.recipes)
+            raise self.error(self.recipes[1].node, f"{len(self.recipes)} NeMo recipes are built (lines {lines}); {HINT}")
         return self._without_trainer()
 
     def _at_line(self, line: int) -> Target:
@@ -185,7 +260,11 @@ class Locator:
         if slots:
             slot = max(slots, key=lambda s: (s.line, s.col))
             return Target(self._trainer_of(slot), slot)
-        raise InputError(Location(self.path, line), "--trainer-line: no nl.Trainer(...) or precision plugin call on this line")
+        recipes = [r for r in self.recipes if r.line <= line <= r.end_line]
+        if recipes:
+            return self._in_recipe(max(recipes, key=lambda r: (r.line, r.col)))
+        raise InputError(Location(self.path, line),
+                         "--trainer-line: no nl.Trainer(...), precision plugin call or NeMo recipe on this line")
 
     def _trainer_of(self, slot: PluginSlot) -> Trainer | None:
         around = [t for t in self.trainers if t.line <= slot.line <= t.end_line]
@@ -231,10 +310,28 @@ class Locator:
             raise self._too_many(self.slots)
         if self.plugin_assignments:
             return self._from_assignments(None)
+        if self.recipes:
+            return self._in_recipe(self.recipes[0])
         raise InputError(
             Location(self.path),
-            "found no nl.Trainer(...), MegatronMixedPrecision(...), recipe precision helper or `.plugins =` assignment",
+            "found no nl.Trainer(...), MegatronMixedPrecision(...), recipe precision helper, `.plugins =` assignment "
+            "or NeMo recipe (`recipe = llm.<model>.pretrain_recipe(...)`)",
         )
+
+    def _in_recipe(self, recipe: Recipe) -> Target:
+        """The recipe's own `NAME.trainer.plugins = ...` line if it has one, else a new line after the recipe."""
+        if recipe.name is None:
+            raise self.error(recipe.node, f"{recipe.function}(...) is not assigned to a name on a line of its own, so "
+                             "there is no `recipe.trainer.plugins` to set; nemo-migrate does not guess: write "
+                             f"`recipe = {recipe.function}(...)` there")
+        path = f"{recipe.name}.trainer.plugins"
+        assigned = [a for a in self.plugin_assignments if _dotted(a.targets[0].target) == path]
+        if len(assigned) > 1:
+            lines = _lines(self.where(a)[0] for a in assigned)
+            raise self.error(assigned[1], f"{path} is assigned more than once (lines {lines}); {HINT}")
+        if assigned:
+            return self._from_value(assigned[0].value, None, True)
+        return Target(None, None, recipe=recipe)
 
     def _from_assignments(self, trainer: Trainer | None) -> Target:
         if len(self.plugin_assignments) > 1:
@@ -307,6 +404,13 @@ class Locator:
         holder = target.slot.node if target.slot is not None else target.add_to
         plugin_paths: set[str] = set()
         trainer_paths: set[str] = set()
+        # plugin writes before the plugin is assigned (for a recipe: the new line after its statement)
+        # are replaced by the assignment and left alone
+        plugins_from = 0
+        if target.recipe is not None and target.recipe.name is not None:
+            plugin_paths.add(f"{target.recipe.name}.trainer.plugins")
+            trainer_paths.add(f"{target.recipe.name}.trainer")
+            plugins_from = target.recipe.end_line + 1
         for assign in self.plugin_assignments:
             if assign.value is holder:
                 path = _dotted(assign.targets[0].target)
@@ -314,6 +418,7 @@ class Locator:
                     trainer_paths.add(path.rpartition(".")[0])
                     if target.slot is not None:
                         plugin_paths.add(path)
+                        plugins_from = self.where(assign)[0]
         for name, values in self.bindings.items():
             if target.slot is not None and len(values) == 1 and values[0] is target.slot.node:
                 plugin_paths.add(name)
@@ -322,7 +427,7 @@ class Locator:
             attribute = assign.targets[0].target
             assert isinstance(attribute, cst.Attribute)
             base = _dotted(attribute.value)
-            if base in plugin_paths:
+            if base in plugin_paths and self.where(assign)[0] >= plugins_from:
                 plugin_sets.append((assign, attribute.attr.value))
             elif base in trainer_paths and attribute.attr.value in ("precision", "gradient_clip_val"):
                 trainer_sets.append((assign, attribute.attr.value))

@@ -21,9 +21,10 @@ DELAYED_ONLY = (
 )
 FP8_ONLY = ("fp8_recipe", "first_last_layers_bf16", "num_layers_at_start_in_bf16", "num_layers_at_end_in_bf16")
 FP16_ONLY = ("fp16_loss_scale", "fp16_initial_loss_scale", "fp16_loss_scale_window", "fp16_hysteresis")
+# fp4 (NeMo 2.6+): NeMo 1.0 never trained in FP4, so the legacy value is always "off".
 OWNED = (
     "precision", "params_dtype", "pipeline_dtype", "grad_reduce_in_fp32", "fp8", "fp8_params", "fp8_param_gather",
-    *DELAYED_ONLY, *FP8_ONLY, *FP16_ONLY,
+    "fp4", *DELAYED_ONLY, *FP8_ONLY, *FP16_ONLY,
 )
 
 _PRECISION_SPELLINGS = {

@@ -2,7 +2,8 @@
 
 Edits, all in place: update the existing MegatronMixedPrecision call (policy.py decides each user
 argument), replace a recipe precision helper by an explicit `run.Config(MegatronMixedPrecision, ...)`,
-or add the plugin to the trainer / plugins list; drop `precision=` from the trainer; add imports.
+add the plugin to the trainer / plugins list, or add a `recipe.trainer.plugins = ...` line after a
+NeMo recipe; drop `precision=` from the trainer; add imports.
 Running it on its own output changes nothing.
 """
 
@@ -12,14 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import libcst as cst
+from libcst.metadata import CodeRange
 
 from migrate.codemod import arglist, policy
 from migrate.codemod.arglist import NewArg
 from migrate.codemod.imports import Imports, insert_imports
-from migrate.codemod.locate import Locator, PluginSlot, Target, Trainer, locate
+from migrate.codemod.locate import Locator, PluginSlot, Recipe, Target, Trainer, locate
 from migrate.emit.nemo2_plan import Argument, Dtype, Plan
 from migrate.legacy.origin import Origin
-from migrate.nemo2.calls import NotLiteral, literal_value, parse_python
+from migrate.nemo2 import source_guard
+from migrate.nemo2.calls import NotLiteral, Positions, literal_value, parse_python
 from migrate.spec import Finding
 
 
@@ -34,14 +37,48 @@ def _new_args(arguments: tuple[Argument, ...]) -> list[NewArg]:
 
 
 class _Edits(cst.CSTTransformer):
-    """Replace given original nodes; each edit receives the already-updated node."""
+    """Replace given original nodes; each edit receives the already-updated node.
 
-    def __init__(self, edits: dict[int, Callable[[cst.CSTNode], cst.CSTNode]]) -> None:
+    With `within` (the ranges of the edited nodes) only the nodes around them are walked: libcst
+    rebuilds every node a transformer visits, and the edits touch a few lines of the file.
+    """
+
+    def __init__(self, edits: dict[int, Callable[[cst.CSTNode], cst.CSTNode]],
+                 positions: Positions | None = None, within: list[CodeRange] | None = None) -> None:
         self.edits = edits
+        self.positions = positions
+        self.within = within or []
+        self.applied = 0
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self.positions is None:
+            return True
+        where = self.positions.ranges.get(node)
+        return where is None or any(_contains(where, edited) for edited in self.within)
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
         edit = self.edits.get(id(original))
-        return edit(updated) if edit is not None else updated
+        if edit is None:
+            return updated
+        self.applied += 1
+        return edit(updated)
+
+
+def _contains(outer: CodeRange, inner: CodeRange) -> bool:
+    return (outer.start.line, outer.start.column) <= (inner.start.line, inner.start.column) and (
+        (inner.end.line, inner.end.column) <= (outer.end.line, outer.end.column)
+    )
+
+
+def apply_edits(module: cst.Module, edits: dict[int, Callable[[cst.CSTNode], cst.CSTNode]],
+                nodes: list[cst.CSTNode], positions: Positions) -> cst.Module:
+    """`module` with the edits applied, walking only the nodes whose range holds an edited node's."""
+    within = [positions[node] for node in nodes]
+    pruned = _Edits(edits, positions, within)
+    result = module.visit(pruned)
+    if pruned.applied == len(edits):
+        return result
+    return module.visit(_Edits(edits))  # a range that did not nest as expected: walk everything
 
 
 class _Rewriter:
@@ -53,8 +90,14 @@ class _Rewriter:
         self.imports = Imports(locator.aliases)
         self.findings: list[Finding] = []
         self.edits: dict[int, Callable[[cst.CSTNode], cst.CSTNode]] = {}
+        self.edited: list[cst.CSTNode] = []  # the nodes of `edits`, for their positions
         self.clip_reported = False
         self.unused_imports: list[tuple[str, str, str | None]] = []  # helper imports that may now be unused
+
+    def _edit(self, node: cst.CSTNode, edit: Callable[[cst.CSTNode], cst.CSTNode]) -> None:
+        if id(node) not in self.edits:
+            self.edited.append(node)
+        self.edits[id(node)] = edit
 
     def note(self, node: cst.CSTNode | None, code: str, message: str, severity: str = "info") -> None:
         origin = None
@@ -125,7 +168,7 @@ class _Rewriter:
             return arglist.append_args(node, _new_args(tuple(missing)), indent)
 
         if actions or missing:
-            self.edits[id(call)] = edit
+            self._edit(call, edit)
 
     def replace_helper(self, slot: PluginSlot) -> None:
         self._uses_torch(a.value for a in self.plan.arguments)
@@ -135,7 +178,7 @@ class _Rewriter:
         )
         self.note(slot.node, "recipe-helper", f"replaced {slot.name}() by an explicit MegatronMixedPrecision: the "
                   "helper's values (params_dtype, FP8 and fp8_param_gather settings) are not the legacy run's")
-        self.edits[id(slot.node)] = lambda node: replacement
+        self._edit(slot.node, lambda node: replacement)
         if isinstance(slot.node.func, cst.Name):
             imported = self.locator.aliases.get(slot.node.func.value, "")
             module, _, name = imported.rpartition(".")
@@ -167,7 +210,18 @@ class _Rewriter:
             elements.append(cst.Element(plugin, comma=closing if closing is not None else cst.MaybeSentinel.DEFAULT))
             return node.with_changes(elements=elements)
 
-        self.edits[id(target.add_to)] = edit
+        self._edit(target.add_to, edit)
+
+    def add_to_recipe(self, recipe: Recipe) -> None:
+        """`recipe.trainer.plugins = run.Config(nl.MegatronMixedPrecision, ...)` on a new line after the recipe."""
+        assert recipe.name is not None and recipe.statement is not None
+        plugin = self.new_plugin(True, "")
+        line = cst.SimpleStatementLine([cst.Assign(
+            [cst.AssignTarget(cst.parse_expression(f"{recipe.name}.trainer.plugins"))], plugin)])
+        self.note(recipe.node, "plugin-added", f"added {recipe.name}.trainer.plugins = MegatronMixedPrecision after "
+                  f"{recipe.function}(...): it replaces the recipe's own precision plugin, whose values are not the "
+                  "legacy run's")
+        self._edit(recipe.statement, lambda node: cst.FlattenSentinel([node, line]))
 
     def later_settings(self, target: Target) -> None:
         """`recipe.trainer.plugins.fp8 = ...` after the plugin would undo the migration: align them too."""
@@ -185,12 +239,12 @@ class _Rewriter:
             self._uses_torch([new])
             self.note(assign, "plugin-argument", f"{name}: {self.code(assign.value)} -> {self._code_of(new)}")
             node_value = NewArg(name, new).value_node()
-            self.edits[id(assign)] = lambda node, node_value=node_value: node.with_changes(value=node_value)
+            self._edit(assign, lambda node, node_value=node_value: node.with_changes(value=node_value))
         for assign, name in trainer_sets:
             if name == "precision":
                 self.note(assign, "trainer-precision", f"removed the trainer's precision = {self.code(assign.value)}: "
                           "the plugin sets the precision, and Lightning >= 2.1 raises when both are given")
-                self.edits[id(assign)] = lambda node: cst.RemovalSentinel.REMOVE
+                self._edit(assign, lambda node: cst.RemovalSentinel.REMOVE)
             else:
                 self._clip_warning(assign, assign.value)
 
@@ -221,7 +275,7 @@ class _Rewriter:
                 node = arglist.append_args(node, [NewArg("plugins", add_plugin)], self.locator.relative_indent(trainer.node))
             return node
 
-        self.edits[id(trainer.node)] = edit
+        self._edit(trainer.node, edit)
 
     def _clip_warning(self, node: cst.CSTNode, value_node: cst.BaseExpression) -> None:
         self.clip_reported = True
@@ -257,6 +311,8 @@ class _Rewriter:
             self.replace_helper(slot)
         elif isinstance(target.add_to, cst.List):
             self.add_to_list(target)
+        elif target.recipe is not None:
+            self.add_to_recipe(target.recipe)
         elif target.trainer is not None:
             run_func = target.trainer.node.func if target.trainer.run_form else None
             # a one-line trainer call is exploded to one argument per line: the plugin sits one level deeper
@@ -267,10 +323,11 @@ class _Rewriter:
         if target.trainer is not None:
             self.trainer(target.trainer, added)
         self.later_settings(target)
-        self.optimizer(target.trainer.node if target.trainer else slot.node if slot else target.add_to)
+        self.optimizer(target.trainer.node if target.trainer else slot.node if slot else
+                       target.recipe.node if target.recipe else target.add_to)
         if not self.edits:
             return None
-        module = self.module.visit(_Edits(self.edits))
+        module = apply_edits(self.module, self.edits, self.edited, self.locator.positions)
         if self.unused_imports:
             module = _drop_unused_imports(module, self.unused_imports)
         return insert_imports(module, self.imports.statements()).code
@@ -294,8 +351,9 @@ def _short(code: str) -> str:
 
 def rewrite_script(text: str, path: str, plan: Plan, trainer_line: int | None = None) -> Rewrite:
     """The script with the plan's plugin written in, and what the user must know about the edit."""
-    module = parse_python(text, path)
-    target, locator = locate(module, path, text, trainer_line)
-    rewriter = _Rewriter(module, path, plan, locator)
-    edited = rewriter.run(target)
+    with source_guard.tree_work():
+        module = parse_python(text, path)
+        target, locator = locate(module, path, text, trainer_line)
+        rewriter = _Rewriter(module, path, plan, locator)
+        edited = rewriter.run(target)
     return Rewrite(text if edited is None else edited, tuple(rewriter.findings))

@@ -81,23 +81,15 @@ class _Planner:
     def _dtypes(self) -> None:
         s = self.spec
         compute = s.compute_dtype.value
-        training = s.optimizer.value is not None
-        mode = s.amp_mode.value
-        if training:
-            self.put(
-                "model.torch_dtype",
-                "float32",
-                f"fp32 storage: the FSDP2 shards are the fp32 master weights ({_from(s.params_dtype.origin)})",
-                dtype=True,
-            )
-        else:
-            self.put(
-                "model.torch_dtype",
-                DTYPE_NAMES[s.params_dtype.value],
-                f"no optimizer section: the legacy weight dtype ({_from(s.params_dtype.origin)})",
-                dtype=True,
-            )
-        half = mode == "O2" and compute != "fp32"
+        # Every converted config is a training run (roles skip inference and export configs), so O2's
+        # fp32 master weights are part of it even when the file names no optimizer.
+        self.put(
+            "model.torch_dtype",
+            "float32",
+            f"fp32 storage: the FSDP2 shards are the fp32 master weights ({_from(s.params_dtype.origin)})",
+            dtype=True,
+        )
+        half = s.amp_mode.value == "O2" and compute != "fp32"
         param = compute if half else "fp32"
         self.put(
             "distributed.mp_policy.param_dtype",
@@ -124,7 +116,7 @@ class _Planner:
             True,
             "written: AutoModel 0.7.0 turns an omitted value into false",
         )
-        if mode == "O1":
+        if s.amp_mode.value == "O1":
             self.put(
                 "distributed.autocast_dtype",
                 DTYPE_NAMES[compute],
@@ -227,7 +219,16 @@ class _Planner:
                 "gradients may underflow. Prefer bf16, or check the recipe's gradient scaling.",
                 loss.enabled.origin,
             )
-        if s.amp_mode.value == "O2" and compute != "fp32" and s.optimizer.value is not None:
+        if s.peft.value and s.amp_mode.value == "O2":
+            self.warn(
+                "automodel-peft-memory",
+                f"a PEFT run: the legacy O2 run kept the frozen base weights in {compute} with fp32 copies only for "
+                "the trained adapters; fp32 storage (model.torch_dtype: float32) holds the whole frozen base model in "
+                f"fp32, twice its {compute} memory. Compute numerics are unchanged ({compute} param_dtype either way); "
+                f"set model.torch_dtype: {DTYPE_NAMES[compute]} if the base model does not fit.",
+                s.peft.origin,
+            )
+        if s.amp_mode.value == "O2" and compute != "fp32":
             self.note(
                 "o2-as-fsdp2",
                 f"O2 ({compute} weights with fp32 main weights) is written as fp32 storage with {compute} "
@@ -242,7 +243,7 @@ class _Planner:
             "with distributed.strategy megatron_fsdp or ddp sets its precision elsewhere",
         )
         clip = s.gradient_clip_val
-        if s.optimizer.value is not None:
+        if s.optimizer.value is not None and s.clipping_known:
             what = "did not clip gradients" if clip.value == 0.0 else f"clipped gradients at norm {clip.value}"
             self.note(
                 "gradient-clipping",

@@ -227,7 +227,9 @@ def _header(spec: PrecisionSpec) -> list[str]:
     source = _clean(spec.source).replace("\\", "/")
     return [
         f"# NeMo AutoModel {AUTOMODEL_VERSION} precision blocks migrated from {source} by nemo-migrate {__version__}.",
-        f"# Legacy run (NeMo {spec.nemo1_version} semantics): {spec.summary()}.",
+        *(f"# {_clean(line)}" for line in spec.context_lines()),
+        *(f"# {_clean(line)}" for line in spec.composition_lines()),
+        "# Only precision settings are migrated: parallelism, optimizer, data and model settings are not.",
         "# Merge these keys into an AutoModel recipe YAML; its other keys stay as they are.",
     ]
 

@@ -40,7 +40,9 @@ def _docstring(spec: PrecisionSpec) -> str:
                 f"nemo-migrate {__version__}."
             ),
             "",
-            f"Legacy run (NeMo {spec.nemo1_version} semantics): {spec.summary()}.",
+            *(_clean(line).replace("\\", "/").replace('"', "'") for line in spec.context_lines()),
+            *(_clean(line).replace("\\", "/").replace('"', "'") for line in spec.composition_lines()),
+            "Only precision settings are migrated: parallelism, optimizer, data and model settings are not.",
             "Use: ConfigContainer(mixed_precision=mixed_precision, ...). Bridge's setup() then overwrites these",
             "fields on the model, optimizer and DDP configs, including values set there directly.",
         ]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from migrate.emit import bridge_snapshot as snapshot
-from migrate.emit.dropped import clipping_changes, dropped_settings, number
+from migrate.emit.dropped import clipping_changes, dropped_settings, no_clipping_reason, no_scaler_message, number
 from migrate.emit.nemo2_plan import Argument, Dtype
 from migrate.legacy.origin import Origin
 from migrate.spec import Finding, PrecisionSpec
@@ -204,6 +204,7 @@ class _Planner:
                 )
             else:
                 self.add("loss_scale", 1.0, loss.enabled.origin)
+                self.warn("no-loss-scaler", no_scaler_message(s, "loss_scale"), loss.enabled.origin)
         elif loss.enabled.value:
             self.warn(
                 "loss-scaling-dropped",
@@ -232,7 +233,7 @@ class _Planner:
             return
         self.optimizer.append(Argument("clip_grad", float(clip.value), clip.origin))
         what = (
-            "did not clip gradients (trainer.gradient_clip_val unset)"
+            f"did not clip gradients ({no_clipping_reason(self.spec)})"
             if clip.value == 0.0
             else (f"clipped gradients at {clip.value}")
         )

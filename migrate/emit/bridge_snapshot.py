@@ -1,10 +1,11 @@
 """Megatron Bridge's `MixedPrecisionConfig` fields and registered recipes, recorded from source.
 
-Recorded from NVIDIA-NeMo/Megatron-Bridge@v0.6.0 (commit 51885cf1):
-src/megatron/bridge/training/mixed_precision.py (dataclass L32-75, recipes L184-431). The 0.6.2
-wheel has the same fields and adds one NVFP4 recipe, which no NeMo 1.0 config can match. The
+Recorded for Megatron Bridge 0.6.2: src/megatron/bridge/training/mixed_precision.py of the
+megatron-bridge 0.6.2 wheel (dataclass L32-75, recipes L184-442), which is NVIDIA-NeMo/Megatron-Bridge
+@v0.6.0 (commit 51885cf1) plus the recipe `nemotron_3_ultra_bf16_with_nvfp4_mixed` (L432-442). The
 emitter checks every argument it writes against FIELDS and names a recipe only when `effective()`
-of its arguments equals the recipe's exactly.
+of its arguments equals the recipe's exactly (no NeMo 1.0 config matches an NVFP4 recipe).
+verify keeps its own table of the same Bridge version (migrate.verify.bridge_recipes).
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from typing import Any
 
 from migrate.emit.nemo2_plan import Dtype
 
-BRIDGE_VERSION = "0.6"
-SOURCE = "NVIDIA-NeMo/Megatron-Bridge@v0.6.0:src/megatron/bridge/training/mixed_precision.py"
+BRIDGE_VERSION = "0.6.2"
+SOURCE = "megatron-bridge 0.6.2 wheel: megatron/bridge/training/mixed_precision.py"
 
 # field -> default, in declaration order (dtype fields hold a Dtype or None)
 FIELDS: dict[str, Any] = {
@@ -108,6 +109,10 @@ RECIPES: dict[str, dict[str, Any]] = {
     "nemotron_3_super_bf16_with_nvfp4_mixed": _BF16
     | _NVFP4
     | {"first_last_layers_bf16": True, "num_layers_at_end_in_bf16": 14},
+    # new in 0.6.2: bf16_with_nvfp4_mixed with the last 16 layers (and no first layer) in bf16
+    "nemotron_3_ultra_bf16_with_nvfp4_mixed": _BF16
+    | _NVFP4
+    | {"first_last_layers_bf16": True, "num_layers_at_start_in_bf16": 0, "num_layers_at_end_in_bf16": 16},
 }
 
 

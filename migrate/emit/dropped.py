@@ -40,9 +40,29 @@ def dropped_settings(spec: PrecisionSpec) -> tuple[Dropped, ...]:
 
 def clipping_changes(spec: PrecisionSpec) -> bool:
     """Megatron-core's OptimizerConfig clips at 1.0; a training config that did otherwise must say so."""
+    if not spec.clipping_known:
+        return False  # the file does not decide it; the spec's finding says so
     return spec.gradient_clip_val.value != 1.0 and spec.optimizer.value is not None
 
 
 def number(value: float) -> int | float:
     """4294967296.0 -> 4294967296: whole numbers are written without a fraction."""
     return int(value) if float(value).is_integer() else value
+
+
+def no_clipping_reason(spec: PrecisionSpec) -> str:
+    """Why the legacy run did not clip: the key as written, or the Lightning default."""
+    origin = spec.gradient_clip_val.origin
+    if origin.key is None:
+        return "trainer.gradient_clip_val unset"
+    return f"{origin.key}: {origin.detail}" if origin.detail else f"{origin.key} <= 0"
+
+
+def no_scaler_message(spec: PrecisionSpec, argument: str) -> str:
+    """fp16 without a GradScaler in NeMo 1.0: the closest target setting, and what still differs."""
+    why = spec.loss_scaling.enabled.origin.detail or "no GradScaler"
+    return (
+        f"the legacy fp16 run had no loss scaler ({why}). The closest setting is {argument}=1.0, a constant scale "
+        "of 1, but Megatron-core then still checks every step's gradients for inf/nan and skips those steps, "
+        "which the legacy run did not"
+    )

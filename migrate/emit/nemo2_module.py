@@ -13,8 +13,10 @@ from functools import cache
 import libcst as cst
 
 from migrate import __version__
+from migrate.codes import code_for
 from migrate.emit.nemo2_plan import Argument, Dtype, Plan
 from migrate.emit.templates import read_template
+from migrate.nemo_releases import nemo_label
 from migrate.spec import Finding, PrecisionSpec
 
 INDENT = "    "
@@ -75,34 +77,42 @@ def _comment_lines(marker: str, findings: list[Finding]) -> list[cst.EmptyLine]:
     for finding in findings:
         place = finding.origin.where() if finding.origin else None
         where = f"{place}: " if place else ""
-        text = _clean(f"[{finding.code}] {where}{finding.message}")
+        text = _clean(f"{code_for(finding.code, finding.severity)} [{finding.code}] {where}{finding.message}")
         wrapped = textwrap.wrap(text, width=_WIDTH - 4, break_long_words=False, break_on_hyphens=False)
         for number, part in enumerate(wrapped):
             lines.append(cst.EmptyLine(comment=cst.Comment(("# - " if number == 0 else "#   ") + part)))
     return lines
 
 
-def _docstring(spec: PrecisionSpec, plan: Plan) -> str:
+def _docstring(spec: PrecisionSpec, plan: Plan, container: str | None, target_from: str) -> str:
     source = _clean(spec.source).replace("\\", "/").replace('"', "'")
-    legacy = spec.summary()
+    label = nemo_label(plan.target, container)
+    chosen = "the default (--target-nemo picks another)" if target_from == "the default" else f"from {target_from}"
     return "\n".join(
         [
-            f"NeMo {plan.target} precision settings migrated from {source} by nemo-migrate {__version__}.",
+            f"{label} precision settings migrated from {source} by nemo-migrate {__version__}.",
             "",
-            f"Legacy run (NeMo {spec.nemo1_version} semantics): {legacy}.",
-            "Use: nl.Trainer(plugins=[plugin], ...) and no precision= argument on the Trainer.",
+            _clean(f"Target: {label}, {chosen}.").replace("\\", "/").replace('"', "'"),
+            *(_clean(line).replace("\\", "/").replace('"', "'") for line in spec.context_lines()),
+            *(_clean(line).replace("\\", "/").replace('"', "'") for line in spec.composition_lines()),
+            "Only precision settings are migrated: parallelism, optimizer, data and model settings are not.",
+            "Use: nl.Trainer(plugins=[plugin], ...) and no precision= argument on the Trainer. In a NeMo-Run",
+            "recipe: recipe.trainer.plugins = run.Config(nl.MegatronMixedPrecision, <the same arguments>), which",
+            "`nemo-migrate convert OLD.yaml --into recipe_script.py` writes for you.",
         ]
     )
 
 
 class _Fill(cst.CSTTransformer):
-    def __init__(self, spec: PrecisionSpec, plan: Plan) -> None:
+    def __init__(self, spec: PrecisionSpec, plan: Plan, container: str | None, target_from: str) -> None:
         self.spec = spec
         self.plan = plan
+        self.container = container
+        self.target_from = target_from
 
     def leave_SimpleString(self, original: cst.SimpleString, updated: cst.SimpleString) -> cst.SimpleString:
         if updated.value == '"""HEADER"""':
-            return updated.with_changes(value='"""' + _docstring(self.spec, self.plan) + '\n"""')
+            return updated.with_changes(value='"""' + _docstring(self.spec, self.plan, self.container, self.target_from) + '\n"""')
         return updated
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
@@ -151,9 +161,11 @@ def _template() -> cst.Module:
     return cst.parse_module(read_template("nemo2_plugin.py"))  # libcst trees are immutable: safe to share
 
 
-def render_nemo2_module(spec: PrecisionSpec, plan: Plan) -> str:
+def render_nemo2_module(spec: PrecisionSpec, plan: Plan, container: str | None = None, target_from: str = "the default") -> str:
+    """The module text; `container` is the NeMo Framework tag the target release was named by, if any,
+    and `target_from` where that choice came from (the header says both)."""
     module = _template()
-    module = module.visit(_Fill(spec, plan))
+    module = module.visit(_Fill(spec, plan, container, target_from))
     body = list(module.body)
     if any(isinstance(a.value, Dtype) for a in plan.arguments):
         body.insert(1, cst.parse_statement("import torch\n").with_changes(leading_lines=[cst.EmptyLine()]))

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from migrate.emit.dropped import clipping_changes, dropped_settings, number
+from migrate.emit.dropped import clipping_changes, dropped_settings, no_clipping_reason, no_scaler_message, number
 from migrate.emit.signatures import SIGNATURES, fp8_weights_argument
-from migrate.errors import InputError, Location
+from migrate.errors import InputError
 from migrate.legacy.origin import Origin
 from migrate.legacy.semantics import AMAX_ALGOS, FP8_RECIPES
 from migrate.spec import Finding, PrecisionSpec, Setting
@@ -91,7 +91,7 @@ class _Planner:
 
     def unsupported(self, name: str, origin: Origin) -> InputError:
         return InputError(
-            Location(self.spec.source, origin.line, origin.col),
+            origin.location(self.spec.source),
             f"keeping this config's behaviour needs MegatronMixedPrecision({name}=...), which NeMo {self.target} "
             "does not accept; choose a newer --target-nemo",
         )
@@ -187,6 +187,7 @@ class _Planner:
                 )
             else:
                 self.add("fp16_loss_scale", 1.0, loss.enabled.origin)
+                self.warn("no-loss-scaler", no_scaler_message(s, "fp16_loss_scale"), loss.enabled.origin)
             self.warn(
                 "fp16-loss-scaling",
                 "fp16 in NeMo 2.0: by code reading, no NeMo 2.0 path sets Megatron-core's grad_scale_func, so the "
@@ -220,7 +221,7 @@ class _Planner:
         if clip.value == 0.0:
             self.warn(
                 "gradient-clipping",
-                "NeMo 1.0 did not clip gradients (trainer.gradient_clip_val unset); NeMo 2.0's OptimizerConfig clips at "
+                f"NeMo 1.0 did not clip gradients ({no_clipping_reason(self.spec)}); NeMo 2.0's OptimizerConfig clips at "
                 "1.0 by default: pass clip_grad=0.0 to Megatron-core's OptimizerConfig. Do not pass gradient_clip_val "
                 "to nl.Trainer together with the plugin.",
                 clip.origin,

@@ -1,8 +1,10 @@
 """`nl.MegatronMixedPrecision.__init__` keyword defaults per NeMo 2.x release.
 
 Semantics notes section 3.1 (NVIDIA/NeMo v2.0.0 .. r2.5.0:
-nemo/lightning/pytorch/plugins/mixed_precision.py). An argument absent from a version's table is
-never emitted for that version.
+nemo/lightning/pytorch/plugins/mixed_precision.py). 2.6 and 2.7: the nemo_toolkit 2.6.0, 2.6.2,
+2.7.0 and 2.7.3 wheels hold one identical mixed_precision.py, r2.5.0's plus `fp4=None,
+fp4_recipe="nvfp4"` after fp8_param_gather (no default changed). NeMo 3.0 has no such class (see
+migrate.nemo_releases). An argument absent from a version's table is never emitted for that version.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ _V2_3 = {k: v for k, v in _V2_0.items() if k != "fp8_params"} | {
 }
 _V2_4 = _V2_3 | {"fp8_params": None, "fp8_param_gather": None}  # fp8_params: deprecated alias
 _V2_5 = _V2_4 | {"reuse_grad_buf_for_mxfp8_param_ag": False}
+_V2_6 = _V2_5 | {"fp4": None, "fp4_recipe": "nvfp4"}  # NVFP4; NeMo 1.x had no FP4, so never emitted
 
 SIGNATURES: dict[str, dict[str, object]] = {
     "2.0": _V2_0,
@@ -53,9 +56,12 @@ SIGNATURES: dict[str, dict[str, object]] = {
     "2.3": _V2_3,
     "2.4": _V2_4,
     "2.5": _V2_5,
+    "2.6": _V2_6,
+    "2.7": _V2_6,
 }
 TARGET_NEMO_CHOICES = tuple(SIGNATURES)
-DEFAULT_TARGET_NEMO = "2.5"
+# The newest release that still has the NeMo 2 API (MegatronMixedPrecision, nemo.collections.llm).
+DEFAULT_TARGET_NEMO = "2.7"
 
 
 def fp8_weights_argument(version: str) -> str:

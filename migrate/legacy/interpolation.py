@@ -148,7 +148,11 @@ class Resolver:
                     self._container(dotted), dotted, throw_on_resolution_failure=True, throw_on_missing=True
                 )
         except (OmegaConfBaseException, KeyError, ValueError, TypeError) as exc:
+            if isinstance(exc.__cause__ or exc.__context__, RecursionError):
+                return Unknown(expression, "interpolations nested too deeply"), ()
             return Unknown(expression, _reason(exc)), ()
+        except RecursionError:
+            return Unknown(expression, "interpolations nested too deeply"), ()
         if OmegaConf.is_config(value):
             value = OmegaConf.to_container(value, resolve=False)
         return value, tuple(sorted(set(self._defaults_used)))

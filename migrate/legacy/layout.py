@@ -1,12 +1,10 @@
-"""Where a YAML keeps its precision keys, or why it is not a NeMo 1.0 precision config."""
+"""Where a run keeps its precision keys: the model and trainer sections (or the root of a model-only file)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-
-from migrate.legacy.reader import LegacyConfig
 
 # Keys NeMo 1.0 reads from the model section (semantics notes, sections 1.4 and 2.1).
 MODEL_PRECISION_KEYS = frozenset(
@@ -41,24 +39,40 @@ MODEL_PRECISION_KEYS = frozenset(
         "fsdp",
     }
 )
-# Presence of any of these makes a file a precision config.
-_SIGNAL_KEYS = frozenset(k for k in MODEL_PRECISION_KEYS if k not in ("mcore_gpt", "fsdp"))
+# Presence of any of these makes a model section a precision config.
+SIGNAL_KEYS = frozenset(k for k in MODEL_PRECISION_KEYS if k not in ("mcore_gpt", "fsdp"))
 
 
 @dataclass(frozen=True)
 class Layout:
-    """`model` is the dotted prefix of the model keys ("model", or "" for a root model_config.yaml)."""
+    """One run of a config: `model` and `trainer` are dotted section prefixes ("model", "trainer"; "" for a
+    root model_config.yaml; "actor.model" in a file holding several runs). `role` is "training" or
+    "model-only"; `run` names the run in a multi-run file; `evidence` says why this role was chosen."""
 
     model: str
     has_trainer: bool
+    trainer: str = "trainer"
+    role: str = "training"
+    run: str | None = None
+    evidence: str = ""
 
     def key(self, name: str) -> str:
         return f"{self.model}.{name}" if self.model else name
 
+    def trainer_key(self, name: str) -> str:
+        return f"{self.trainer}.{name}"
+
+    def root_key(self, name: str) -> str:
+        """A key beside this run's trainer and model sections."""
+        return f"{self.run}.{name}" if self.run else name
+
 
 @dataclass(frozen=True)
 class Skip:
+    """Not a NeMo 1.0 training config: `role` names what it is, `reason` says why (and what to do)."""
+
     reason: str
+    role: str = "not-precision"
 
 
 def targets(node: Any) -> Iterator[str]:
@@ -74,21 +88,9 @@ def targets(node: Any) -> Iterator[str]:
             yield from targets(item)
 
 
-def detect_layout(config: LegacyConfig) -> Layout | Skip:
-    if not isinstance(config.data, dict):
-        return Skip("not a mapping at the top level; not a NeMo 1.0 config")
-    for target in targets(config.data):
-        if "MegatronMixedPrecision" in target or target.startswith("nemo.lightning"):
-            return Skip(f"already NeMo 2.0 (_target_: {target})")
-        if target.startswith("nemo_automodel"):
-            return Skip(f"a NeMo AutoModel config (_target_: {target}), not NeMo 1.0")
-    has_trainer = isinstance(config.section("trainer"), dict)
-    trainer_precision = has_trainer and config.has("trainer.precision")
-    model = config.section("model")
-    if isinstance(model, dict) and (trainer_precision or _SIGNAL_KEYS & set(model)):
-        return Layout("model", has_trainer)
-    if trainer_precision:
-        return Layout("model", has_trainer)
-    if not has_trainer and _SIGNAL_KEYS & set(config.data):
-        return Layout("", has_trainer)  # .nemo-style model_config.yaml: model keys at the root
-    return Skip("no NeMo 1.0 precision keys (trainer.precision, model.precision, model.fp8*, ...)")
+def detect_layout(config) -> Layout | Skip:
+    """The first run of a config (see roles.detect_runs for files holding several)."""
+    from migrate.legacy.roles import detect_runs
+
+    runs = detect_runs(config)
+    return runs if isinstance(runs, Skip) else runs[0]

@@ -63,6 +63,8 @@ class LegacyConfig:
     ) -> None:
         self.document = document
         self.path = document.path
+        self.composition = document.composition  # None unless Hydra composed the run from several files
+        self._placed: dict[tuple[int, int], set[str | None]] = {}
         self._overrides: dict[KeyPath, Override] = {}
         data = document.data
         for override in overrides:
@@ -93,11 +95,26 @@ class LegacyConfig:
         if override is not None:
             return Origin("override", key=dotted, detail=override.text)
         span = self.document.key_spans.get(path)
-        return Origin("key", key=dotted, line=span.line if span else None, col=span.col if span else None)
+        if span is None:
+            return Origin("key", key=dotted)
+        if self.composition is not None:
+            self._placed.setdefault((span.line, span.col), set()).add(span.path)
+        return Origin("key", key=dotted, line=span.line, col=span.col, path=span.path)
 
     def location(self, dotted: str) -> Location:
-        origin = self.origin_of(dotted)
-        return Location(self.path, origin.line, origin.col)
+        return self.origin_of(dotted).location(self.path)
+
+    def relocated(self, location: Location) -> Location:
+        """A location built from an origin's line and column alone, moved to the file that origin
+        was read from (composed runs only; used where a message was placed on the converted file).
+        Unchanged when no key read at that line and column, or keys of several files, match."""
+        if location.path != self.path or location.line is None or location.col is None:
+            return location
+        files = self._placed.get((location.line, location.col), set())
+        if len(files) != 1:
+            return location
+        (path,) = files
+        return Location(path or self.path, location.line, location.col)
 
     def package_mounts(self) -> tuple[str, ...]:
         """Hydra package names interpolations were resolved through (see interpolation.py)."""
@@ -121,7 +138,7 @@ class LegacyConfig:
                 via = f"{raw} (env {names} not given: its written default used)"
             return RawValue(
                 value,
-                Origin(origin.kind, origin.key, origin.line, origin.col, origin.detail, via),
+                Origin(origin.kind, origin.key, origin.line, origin.col, origin.detail, via, origin.path),
                 env_defaults,
             )
         return RawValue(raw, origin)

@@ -6,9 +6,10 @@ Each reader takes a RawValue and either returns a plain value or raises InputErr
 from __future__ import annotations
 
 import difflib
+import math
 from typing import Any
 
-from migrate.errors import InputError, Location
+from migrate.errors import InputError, Location, shortened, shown
 from migrate.legacy.origin import Unknown
 from migrate.legacy.reader import RawValue
 
@@ -54,8 +55,17 @@ DTYPE_NAMES: dict[Any, str] = {
 }
 
 
+INVALID_PRECISION = "NMP106"
+REFUSED = "NMP100"
+
+
+def _refusal(raw: RawValue, path: str, message: str, code: str = REFUSED) -> InputError:
+    """A value NeMo 1.0 would refuse (or that cannot be evaluated), at its key, with the rule that owns it."""
+    return InputError(Location(path, raw.origin.line, raw.origin.col), message, code)
+
+
 def _where(raw: RawValue, path: str) -> Location:
-    return Location(path, raw.origin.line, raw.origin.col)
+    return raw.origin.location(path)
 
 
 def _name(raw: RawValue) -> str:
@@ -64,9 +74,9 @@ def _name(raw: RawValue) -> str:
 
 def require_known(raw: RawValue, path: str) -> Any:
     if isinstance(raw.value, Unknown):
-        raise InputError(
-            _where(raw, path),
-            f"{_name(raw)} = {raw.value.expression} cannot be resolved ({raw.value.reason}); "
+        raise _refusal(
+            raw, path,
+            f"{_name(raw)} = {shortened(raw.value.expression)} cannot be resolved ({raw.value.reason}); "
             "the result depends on it",
         )
     return raw.value
@@ -83,40 +93,45 @@ def as_bool(raw: RawValue, path: str) -> bool:
     hint = ""
     if isinstance(value, str) and value.strip().lower() in ("true", "false", "0", "1"):
         hint = " (NeMo 1.0 would treat any non-empty string as true; wrap env values in ${oc.decode:...})"
-    raise InputError(_where(raw, path), f"{_name(raw)} must be a boolean, got {value!r}{hint}")
+    raise _refusal(raw, path, f"{_name(raw)} must be a boolean, got {shown(value)}{hint}")
 
 
 def as_int(raw: RawValue, path: str, minimum: int | None = None) -> int:
     value = require_known(raw, path)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
-        raise InputError(_where(raw, path), f"{_name(raw)} must be an integer, got {value!r}")
+        raise _refusal(raw, path, f"{_name(raw)} must be an integer, got {shown(value)}")
     if minimum is not None and value < minimum:
-        raise InputError(_where(raw, path), f"{_name(raw)} must be >= {minimum}, got {value!r}")
+        raise _refusal(raw, path, f"{_name(raw)} must be >= {minimum}, got {shown(value)}")
     return int(value)
 
 
-def as_float(raw: RawValue, path: str, positive: bool = False) -> float:
+def as_float(raw: RawValue, path: str, positive: bool = False, finite: bool = True) -> float:
     value = require_known(raw, path)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InputError(_where(raw, path), f"{_name(raw)} must be a number, got {value!r}")
+        raise _refusal(raw, path, f"{_name(raw)} must be a number, got {shown(value)}")
+    if finite and not math.isfinite(value):
+        raise _refusal(raw, path, f"{_name(raw)} must be a finite number, got {shown(value)}")
     if positive and value <= 0:
-        raise InputError(_where(raw, path), f"{_name(raw)} must be > 0, got {value!r}")
+        raise _refusal(raw, path, f"{_name(raw)} must be > 0, got {shown(value)}")
     return float(value)
 
 
 def as_choice(raw: RawValue, path: str, choices: tuple[str, ...]) -> str:
     value = require_known(raw, path)
     if not isinstance(value, str) or value not in choices:
-        raise InputError(
-            _where(raw, path),
-            f"{_name(raw)} must be one of {', '.join(repr(c) for c in choices)}, got {value!r}"
+        raise _refusal(
+            raw, path,
+            f"{_name(raw)} must be one of {', '.join(repr(c) for c in choices)}, got {shown(value)}"
             + did_you_mean(value, choices),
         )
     return value
 
 
 def did_you_mean(value: Any, choices: Any) -> str:
-    match = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1, cutoff=0.6)
+    text = str(value)
+    if len(text) > 64:  # nothing that long is a typo of a short choice (and difflib is quadratic)
+        return ""
+    match = difflib.get_close_matches(text, [str(c) for c in choices], n=1, cutoff=0.6)
     return f" (did you mean {match[0]!r}?)" if match else ""
 
 
@@ -125,18 +140,19 @@ def as_precision(raw: RawValue, path: str) -> str:
     value = require_known(raw, path)
     key = value.strip() if isinstance(value, str) else value
     if isinstance(key, bool) or not isinstance(key, (int, float, str)):
-        raise InputError(_where(raw, path), f"{_name(raw)} must be a precision such as bf16, got {value!r}")
+        raise _refusal(raw, path, f"{_name(raw)} must be a precision such as bf16, got {shown(value)}", INVALID_PRECISION)
     if isinstance(key, float) and key.is_integer():
         key = int(key)
     if key in PRECISION_DTYPES:
         return PRECISION_DTYPES[key]
     if key in REJECTED_PRECISIONS:
-        raise InputError(_where(raw, path), f"{_name(raw)}: {REJECTED_PRECISIONS[key]}")
+        raise _refusal(raw, path, f"{_name(raw)}: {REJECTED_PRECISIONS[key]}", INVALID_PRECISION)
     accepted = ["16", "16-mixed", "bf16", "bf16-mixed", "32", "32-true"]
-    raise InputError(
-        _where(raw, path),
-        f"{_name(raw)}: {value!r} is not a precision NeMo 1.0 accepts "
+    raise _refusal(
+        raw, path,
+        f"{_name(raw)}: {shown(value)} is not a precision NeMo 1.0 accepts "
         f"({', '.join(accepted)}){did_you_mean(value, accepted)}",
+        INVALID_PRECISION,
     )
 
 
@@ -145,7 +161,7 @@ def as_dtype(raw: RawValue, path: str) -> str:
     key = value.strip().lower() if isinstance(value, str) else value
     if isinstance(key, (int, str)) and not isinstance(key, bool) and key in DTYPE_NAMES:
         return DTYPE_NAMES[key]
-    raise InputError(
-        _where(raw, path),
-        f"{_name(raw)}: unknown dtype {value!r} (expected fp32, bf16 or fp16){did_you_mean(value, DTYPE_NAMES)}",
+    raise _refusal(
+        raw, path,
+        f"{_name(raw)}: unknown dtype {shown(value)} (expected fp32, bf16 or fp16){did_you_mean(value, DTYPE_NAMES)}",
     )

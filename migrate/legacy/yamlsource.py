@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from migrate.errors import InputError, Location
+from migrate.errors import InputError, Location, Unreadable
 
 try:  # the C loader is several times faster on large configs
     from yaml import CSafeLoader as _BaseLoader
@@ -35,29 +35,38 @@ KeyPath = tuple[str, ...]
 
 
 class Span(NamedTuple):
-    """1-based start line/column and end line/column (end column exclusive)."""
+    """1-based start line/column and end line/column (end column exclusive).
+
+    `path` names the file when Hydra composed the run from several (None: the converted config).
+    """
 
     line: int
     col: int
     end_line: int
     end_col: int
+    path: str | None = None
 
 
 @dataclass(frozen=True)
 class YamlDocument:
-    """One parsed YAML file: its plain data and where each key and value sits."""
+    """One parsed YAML file: its plain data and where each key and value sits.
+
+    A run Hydra composed from a defaults list is one document too: the merged data, spans that
+    name their file, and `composition` (migrate.legacy.compose.Composition) saying what was merged.
+    """
 
     path: str
     text: str
     data: Any
     key_spans: dict[KeyPath, Span]
     value_spans: dict[KeyPath, Span]
+    composition: Any = None
 
     def key_location(self, path: KeyPath) -> Location:
         span = self.key_spans.get(path)
         if span is None:
             return Location(self.path)
-        return Location(self.path, span.line, span.col)
+        return Location(span.path or self.path, span.line, span.col)
 
 
 _FLOAT_EXPONENT = re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$")
@@ -92,7 +101,7 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
         tag = _plain_tag(text)
         if tag in _SCALAR_TAGS:
             construct = _SCALAR_TAGS[tag]
-            value = text if construct is None else construct(yaml.ScalarNode(tag, text))
+            value = text if construct is None else _construct(construct, tag, event)
             if len(_PLAIN_VALUES) < 100_000:
                 _PLAIN_VALUES[text] = value
             return value
@@ -107,7 +116,18 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
     construct = _SCALAR_TAGS[tag]
     if construct is None:
         return event.value
-    return construct(yaml.ScalarNode(tag, event.value))
+    return _construct(construct, tag, event)
+
+
+def _construct(construct: Any, tag: str, event: yaml.ScalarEvent) -> Any:
+    try:
+        return construct(yaml.ScalarNode(tag, event.value))
+    except ValueError:
+        # Python refuses int() of more than 4300 digits; OmegaConf's loader (so NeMo 1.0) fails the same way.
+        digits = sum(ch.isdigit() for ch in event.value)
+        raise yaml.constructor.ConstructorError(
+            None, None, f"a number of {digits} digits is too large to read (OmegaConf fails on it too)", event.start_mark
+        ) from None
 
 
 def _span(event: yaml.Event) -> Span:
@@ -115,20 +135,47 @@ def _span(event: yaml.Event) -> Span:
     return Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 
 
+_COLLECTION_TAGS = {
+    yaml.MappingStartEvent: (None, "!", "tag:yaml.org,2002:map"),
+    yaml.SequenceStartEvent: (None, "!", "tag:yaml.org,2002:seq"),
+}
+# How many values aliases may add by repetition. Real configs reuse a few small anchors; a
+# "billion laughs" document reaches billions, which every walk over the data would then expand.
+MAX_ALIAS_EXPANSION = 100_000
+MAX_DEPTH = 100  # real configs nest fewer than ten levels; Python's stack would end near 500
+
+
+def _error(problem: str, event: yaml.Event) -> yaml.MarkedYAMLError:
+    return yaml.constructor.ConstructorError(None, None, problem, event.start_mark)
+
+
 class _Builder:
-    """Builds plain data and the spans of every key from PyYAML's event stream, in one pass."""
+    """Builds plain data and the spans of every key from PyYAML's event stream, in one pass.
+
+    Refuses what OmegaConf's loader (and so NeMo 1.0) refuses, where SafeLoader would guess:
+    duplicate keys, merge keys that are not mappings, unknown tags on mappings and sequences.
+    """
 
     def __init__(self) -> None:
         self.keys: dict[KeyPath, Span] = {}
         self.values: dict[KeyPath, Span] = {}
         self.anchors: dict[str, Any] = {}
+        self.anchor_sizes: dict[str, int] = {}
+        self.size = 0  # values built, aliases counted with everything below their anchor
+        self.repeated = 0  # of those, values added by aliases
 
     def node(self, events: Iterator[yaml.Event], event: yaml.Event, path: KeyPath) -> Any:
+        start = self.size
+        self.size += 1
+        if len(path) > MAX_DEPTH:
+            raise _error(f"nested more than {MAX_DEPTH} levels deep; refusing to read further", event)
         if isinstance(event, yaml.ScalarEvent):
             value = _scalar(event)
         elif isinstance(event, yaml.MappingStartEvent):
+            self._check_tag(event)
             value = self.mapping(events, path)
         elif isinstance(event, yaml.SequenceStartEvent):
+            self._check_tag(event)
             value = []
             for index, item in enumerate(iter(lambda: next(events), None)):
                 if isinstance(item, yaml.SequenceEndEvent):
@@ -141,13 +188,27 @@ class _Builder:
                 raise yaml.composer.ComposerError(
                     None, None, f"found undefined alias {event.anchor!r}", event.start_mark
                 )
+            added = self.anchor_sizes[event.anchor]
+            self.size += added - 1
+            self.repeated += added
+            if self.repeated > MAX_ALIAS_EXPANSION:
+                raise _error(
+                    f"aliases repeat more than {MAX_ALIAS_EXPANSION:,} values (an alias bomb?); refusing to expand them",
+                    event,
+                )
             return self.anchors[event.anchor]
         else:  # pragma: no cover - the parser only yields the events above here
             raise yaml.composer.ComposerError(None, None, "unexpected YAML event", event.start_mark)
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
             self.anchors[anchor] = value
+            self.anchor_sizes[anchor] = self.size - start
         return value
+
+    @staticmethod
+    def _check_tag(event: yaml.Event) -> None:
+        if event.tag not in _COLLECTION_TAGS[type(event)]:
+            raise _error(f"could not determine a constructor for the tag {event.tag!r}", event)
 
     def mapping(self, events: Iterator[yaml.Event], path: KeyPath) -> dict:
         mapping: dict = {}
@@ -159,21 +220,25 @@ class _Builder:
             value_event = next(events)
             if isinstance(key_event, yaml.ScalarEvent) and key_event.value == "<<" and not key_event.style:
                 merge = self.node(events, value_event, path)
-                merged.extend(merge if isinstance(merge, list) else [merge])
+                sources = merge if isinstance(merge, list) else [merge]
+                if not all(isinstance(source, dict) for source in sources):
+                    raise _error("expected a mapping or list of mappings for merging (`<<`)", value_event)
+                merged.extend(sources)
                 continue
             key = self.node(events, key_event, path)
             if isinstance(key, (dict, list)):
-                raise yaml.constructor.ConstructorError(
-                    None, None, "found an unhashable key", key_event.start_mark
-                )
+                raise _error("found an unhashable key", key_event)
             child = path + (str(key),)
+            if key in mapping:
+                first = self.keys.get(child)
+                where = f" (first at line {first.line})" if first else ""
+                raise _error(f"found duplicate key {str(key)!r}{where}; OmegaConf refuses duplicate keys", key_event)
             self.keys[child] = _span(key_event)
             self.values[child] = _span(value_event)
             mapping[key] = self.node(events, value_event, child)
         for source in merged:
-            if isinstance(source, dict):
-                for key, value in source.items():
-                    mapping.setdefault(key, value)
+            for key, value in source.items():
+                mapping.setdefault(key, value)
         return mapping
 
 
@@ -197,19 +262,21 @@ def parse_yaml(text: str, path: str) -> YamlDocument:
         line = mark.line + 1 if mark else None
         col = mark.column + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
-        raise InputError(Location(path, line, col), f"invalid YAML: {problem}") from None
+        raise Unreadable(Location(path, line, col), f"invalid YAML: {problem}") from None
+    except yaml.reader.ReaderError as exc:
+        # No mark: place it from the character offset.
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise Unreadable(
+            Location(path, line, col), f"invalid YAML: unacceptable character U+{exc.character:04X} ({exc.reason})"
+        ) from None
     except yaml.YAMLError as exc:
-        raise InputError(Location(path), f"invalid YAML: {exc}") from None
+        raise Unreadable(Location(path), f"invalid YAML: {exc}") from None
     return YamlDocument(path=path, text=text, data=data, key_spans=builder.keys, value_spans=builder.values)
 
 
 def read_yaml_file(path: str) -> YamlDocument:
-    """Read and parse a file; unreadable or undecodable input becomes an InputError."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except UnicodeDecodeError as exc:
-        raise InputError(Location(path), f"not UTF-8 text ({exc.reason})") from None
-    except OSError as exc:
-        raise InputError(Location(path), f"cannot read: {exc.strerror or exc}") from None
-    return parse_yaml(text, path)
+    """Read and parse a file; unreadable, oversized or undecodable input becomes an InputError."""
+    from migrate.inputs import read_input_text
+
+    return parse_yaml(read_input_text(path), path)

@@ -16,9 +16,11 @@ from migrate.lint.context import LintOptions
 from migrate.lint.diagnostic import SEVERITIES, severity_rank
 from migrate.lint.files import collect_files
 from migrate.lint.output import FORMATS, RenderInput, render
-from migrate.lint.runner import FileResult, LintSettings, lint_file, lint_text
+from migrate.errors import InputError, Location
+from migrate.lint.runner import FileResult, LintSettings, lint_file, lint_text, unreadable
 from migrate.lint.selection import Selection, SelectorError
-from migrate.lint.settings import ConfigError, load_settings
+from migrate.settings import ConfigError, load_settings
+from migrate.nemo_releases import DEFAULT, TargetNemoError, resolve_target_nemo
 
 ENV_OUTPUT_FORMAT = "NEMO_MIGRATE_OUTPUT_FORMAT"
 DEFAULT_FAIL_ON = "warning"
@@ -45,6 +47,13 @@ class LintRequest:
     target_nemo: str | None = None
     env: tuple[str, ...] = ()  # NAME=VALUE for ${oc.env:NAME}
     environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    min_severity: str | None = None  # lowest severity shown (default: --fail-on's)
+    show_info: bool = False  # same as --min-severity info
+    exclude: tuple[str, ...] = ()
+    force_exclude: bool = False
+    show_settings: bool = False
+    show_files: bool = False
+    verbose: bool = False
 
 
 class UsageError(Exception):
@@ -61,9 +70,25 @@ def _choice(value: str, choices, what: str) -> str:
     return value
 
 
+def _nemo1_version(value: str) -> str:
+    from migrate.legacy.versions import resolve_version
+
+    try:
+        resolve_version(str(value))
+    except ValueError as error:
+        raise UsageError(f"nemo1-version: {error}") from None
+    return str(value)
+
+
+def _target_nemo(value: str) -> str:
+    """The release a target-nemo setting (release or container tag) names."""
+    try:
+        return resolve_target_nemo(value).release
+    except TargetNemoError as error:
+        raise UsageError(f"target-nemo {value}: {error}") from None
+
+
 def _resolve(request: LintRequest):
-    from migrate.emit.signatures import TARGET_NEMO_CHOICES
-    from migrate.legacy.versions import NEMO1_VERSION_CHOICES
 
     file_settings = load_settings(list(request.config))
     conf = file_settings.values
@@ -89,11 +114,19 @@ def _resolve(request: LintRequest):
         raise UsageError(str(error)) from None
     options = LintOptions(
         env=env_values,
-        nemo1_version=_choice(request.nemo1_version or conf.get("nemo1-version", "1.23"), NEMO1_VERSION_CHOICES, "nemo1-version"),
-        target_nemo=_choice(request.target_nemo or conf.get("target-nemo", "2.5"), TARGET_NEMO_CHOICES, "target-nemo"),
+        nemo1_version=_nemo1_version(request.nemo1_version or conf.get("nemo1-version", "1.23")),
+        target_nemo=_target_nemo(request.target_nemo or conf.get("target-nemo", DEFAULT)),
     )
     settings = LintSettings(options=options, selection=selection, root=file_settings.root)
-    return settings, fmt, fail_on, tuple(conf.get("exclude", ()))
+    if request.show_info:
+        shown = "info"
+    else:
+        shown = _choice(request.min_severity or conf.get("min-severity", fail_on), SEVERITIES, "min-severity")
+    exclude = tuple(conf.get("exclude", ())) + _split(request.exclude)
+    if request.show_settings:
+        print(_describe(file_settings, request, fmt, fail_on, shown, selection, options, exclude))
+        raise _Shown()
+    return settings, fmt, fail_on, exclude, shown
 
 
 def _use_color(request: LintRequest, fmt: str) -> bool:
@@ -114,6 +147,7 @@ def _plural(count: int, word: str) -> str:
 
 
 def _summary(diagnostics, results: list[FileResult], errors: int) -> str:
+    """Counts over every file named or found, unreadable ones included (their NMP002 is a diagnostic)."""
     if not diagnostics:
         text = f"All checks passed ({_plural(len(results), 'file')})."
     else:
@@ -133,19 +167,49 @@ def _statistics(diagnostics) -> str:
     return "".join(f"{counts[code]:6d}  {code}  {RULES[code].name}\n" for code in sorted(counts))
 
 
+class _Shown(Exception):
+    """--show-settings printed what it had to: stop with status 0."""
+
+
+def _describe(files, request, fmt, fail_on, shown, selection, options, exclude) -> str:
+    rows = [
+        ("settings file", files.source or "none found (no pyproject.toml with [tool.nemo-migrate])"),
+        ("project root", str(files.root)),
+        ("output-format", fmt),
+        ("fail-on", fail_on),
+        ("min-severity", shown),
+        ("nemo1-version", options.nemo1_version),
+        ("target-nemo", options.target_nemo),
+        ("select", ", ".join(selection.select)),
+        ("extend-select", ", ".join(selection.extend_select) or "-"),
+        ("ignore", ", ".join(selection.ignore) or "-"),
+        ("exclude", (", ".join(exclude) or "-") + (" (named files too)" if request.force_exclude else "")),
+    ]
+    rows += [(f"per-file-ignores {pattern!r}", ", ".join(codes)) for pattern, codes in selection.per_file_ignores]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+
 def run_lint(request: LintRequest) -> int:
+    from migrate.usage import print_usage_error
+
     try:
-        settings, fmt, fail_on, exclude = _resolve(request)
+        settings, fmt, fail_on, exclude, shown = _resolve(request)
+    except _Shown:
+        return 0
     except (ConfigError, SelectorError, UsageError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print_usage_error(str(error), "lint")
         return 2
-    files, missing = collect_files(list(request.paths), exclude)
-    errors = [f"{path}: no such file or directory" for path in missing]
-    results: list[FileResult] = []
+    files, missing = collect_files(list(request.paths), exclude, force_exclude=request.force_exclude)
+    if request.show_files:
+        print("\n".join(files + missing) if files or missing else "", end="\n" if files or missing else "")
+        return 0
+    results: list[FileResult] = [unreadable(InputError(Location(path), "no such file or directory")) for path in missing]
+    errors = [result.error for result in results if result.error]
     show_progress = not request.quiet and len(files) > 50 and sys.stderr.isatty()
     for number, path in enumerate(files, 1):
         if path == "-":
-            result = lint_text(sys.stdin.read(), request.stdin_filename or "<stdin>", settings)
+            result = _lint_stdin(request.stdin_filename or "<stdin>", settings)
         else:
             result = lint_file(path, settings)
         results.append(result)
@@ -158,11 +222,16 @@ def run_lint(request: LintRequest) -> int:
     for line in errors:
         print(line, file=sys.stderr)
 
-    diagnostics = [d for r in results for d in r.diagnostics]
+    every = [d for r in results for d in r.diagnostics]
+    threshold = severity_rank(shown)
+    diagnostics = [d for d in every if severity_rank(d.severity) >= threshold]  # what every format shows
     data = RenderInput(
         diagnostics=diagnostics,
         files=[r.path for r in results],
-        sources={r.path: r.text for r in results if r.text is not None and r.diagnostics},
+        sources={
+            **{other: text for r in results if r.diagnostics for other, text in r.related.items()},
+            **{r.path: r.text for r in results if r.text is not None and r.diagnostics},
+        },
         root=settings.root,
         selected=settings.selection.enabled(),
         color=_use_color(request, fmt),
@@ -171,7 +240,13 @@ def run_lint(request: LintRequest) -> int:
     if request.output_file:
         from migrate.atomic import write_atomic
 
-        write_atomic(request.output_file, text)
+        try:
+            write_atomic(request.output_file, text)
+        except InputError as error:
+            from migrate.report import error_line
+
+            print(error_line(error), file=sys.stderr)
+            return 2
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -182,10 +257,24 @@ def run_lint(request: LintRequest) -> int:
         with open(summary_path, "a", encoding="utf-8") as handle:
             handle.write(step_summary(data))
     if not request.quiet:
-        print(_summary(diagnostics, results, len(errors)), file=sys.stderr)
+        hidden = len(every) - len(diagnostics)
+        note = f" {hidden} below {shown} not shown (--show-info shows them)." if hidden else ""
+        print(_summary(diagnostics, results, len(errors)) + note, file=sys.stderr)
 
     if errors:
         return 2
     threshold = severity_rank(fail_on)
-    failing = any(severity_rank(d.severity) >= threshold for d in diagnostics)
+    failing = any(severity_rank(d.severity) >= threshold for d in every)
     return 1 if failing and not request.exit_zero else 0
+
+
+def _lint_stdin(name: str, settings) -> FileResult:
+    from migrate.inputs import read_stdin_text
+
+    from migrate.lint.runner import unreadable
+
+    try:
+        text = read_stdin_text(name)
+    except InputError as error:
+        return unreadable(error)
+    return lint_text(text, name, settings)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from migrate.emit.signatures import DEFAULT_TARGET_NEMO
 from migrate.errors import InputError
 from migrate.legacy import values as V
 from migrate.legacy.layout import Layout
@@ -21,7 +22,7 @@ class LintOptions:
     """Which NeMo 1.x semantics legacy files ran with, and which NeMo 2.x release hazards refer to."""
 
     nemo1_version: str = "1.23"
-    target_nemo: str = "2.5"
+    target_nemo: str = DEFAULT_TARGET_NEMO
     env: tuple[tuple[str, str], ...] = ()  # values for ${oc.env:NAME}; the process environment is never read
 
 
@@ -30,7 +31,7 @@ def _path(dotted: str) -> tuple[str, ...]:
 
 
 def _report(span: Span, message: str) -> Report:
-    return Report(span.line, span.col, span.end_line, span.end_col, message)
+    return Report(span.line, span.col, span.end_line, span.end_col, message, span.path)
 
 
 class CachedConfig(LegacyConfig):
@@ -103,6 +104,7 @@ class LegacyContext(YamlContext):
         self.options = options
         self.profile = nemo1_profile(options.nemo1_version)
         self.refusal_lines: set[int] = set()  # lines a refusal rule reported (see NMP100)
+        self.not_expressible = None  # set when the run is one no target can express
 
     def model_key(self, name: str) -> str:
         return self.layout.key(name)
@@ -137,7 +139,8 @@ class LegacyContext(YamlContext):
 
     def trainer_precision_key(self) -> str | None:
         if self.layout.has_trainer:
-            return "trainer.precision" if self.config.has("trainer.precision") else None
+            key = self.layout.trainer_key("precision")
+            return key if self.config.has(key) else None
         return self.model_key("precision") if self.config.has(self.model_key("precision")) else None
 
     def compute_dtype(self) -> str | None:
@@ -163,7 +166,7 @@ class LegacyContext(YamlContext):
         if origin is not None and origin.line:
             line = origin.line
             col = origin.col or 1
-            return Report(line, col, line, col + 1, message)
+            return Report(line, col, line, col + 1, message, origin.path)
         if fallback and self.key_span(fallback):
             return self.at_key(fallback, message)
         anchor = self.anchor()
@@ -171,12 +174,15 @@ class LegacyContext(YamlContext):
 
     @cached_property
     def _spec_result(self):
-        from migrate.legacy.semantics import build_spec
+        from migrate.legacy.semantics import NotExpressible, build_spec
 
         try:
             return build_spec(self.config, self.layout, self.profile), None
-        except InputError as error:
-            return None, error
+        except InputError as error:  # placed in the composed file the value came from
+            return None, InputError(self.config.relocated(error.location), error.message, error.code)
+        except NotExpressible as error:
+            self.not_expressible = error
+            return None, None
 
     @property
     def spec(self):
@@ -202,10 +208,18 @@ class LegacyContext(YamlContext):
         return self._plan_result[0]
 
     def findings(self) -> tuple:
-        """Spec and plan findings (the plan repeats the spec's); empty when the spec cannot be built."""
+        """Spec and plan findings (the plan repeats the spec's); empty when the spec cannot be built,
+        except the one saying why a run no target can express was not migrated."""
         if self.plan is not None:
             return self.plan.findings
-        return self.spec.findings if self.spec is not None else ()
+        if self.spec is not None:
+            return self.spec.findings
+        if self.not_expressible is not None:
+            from migrate.spec import Finding
+
+            error = self.not_expressible
+            return (Finding("not-expressible", "warning", error.message, error.origin),)
+        return ()
 
 
 class AutomodelContext(YamlContext):
@@ -217,12 +231,14 @@ class PythonContext:
 
     kind = "python"
 
-    def __init__(self, path: str, text: str, module: Any, calls: list, positions: Any) -> None:
+    def __init__(self, path: str, text: str, module: Any, calls: list, positions: Any,
+                 target_nemo: str = DEFAULT_TARGET_NEMO) -> None:
         self.path = path
         self.text = text
         self.module = module
         self.all_calls = calls
         self._positions = positions
+        self.target_nemo = target_nemo  # the NeMo 2.x release whose plugin signature applies
 
     def calls(self, name: str) -> list:
         return [call for call in self.all_calls if call.name == name]

@@ -1,38 +1,16 @@
 """Map the spec builder's and planner's Findings (stable kebab codes) to lint Reports.
 
-The semantics live in migrate.legacy.semantics and migrate.emit.nemo2_plan; rules only choose which
-finding codes they own. Codes no rule owns are reported by NMP130 (migration-note).
+The semantics live in migrate.legacy and migrate.emit; which rule reports which finding is the one
+table of migrate.codes, shared with convert's and verify's output.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from migrate.codes import code_for
 from migrate.lint.context import LegacyContext
 from migrate.lint.rule import Report
-
-# finding code -> rule code that reports it
-OWNERS = {
-    "fp8-both-formats": "NMP102",
-    "fp8-without-te": "NMP103",
-    "loss-scaling-key-unused": "NMP105",
-    "model-precision-differs": "NMP107",
-    "fp8-interval-dropped": "NMP111",
-    "fp8-params-without-fp8": "NMP112",
-    "megatron-amp-o2-typo": "NMP113",
-    "o1-autocast": "NMP121",
-    "reduce-amax-false": "NMP122",
-    "fp16-lm-cross-entropy": "NMP123",
-    "grad-allreduce-chunk": "NMP123",
-    "grad-reduce-dtype": "NMP123",
-    "loss-scaling-dropped": "NMP123",
-    "fsdp": "NMP123",
-    "tp-only-amax-red": "NMP123",
-    "fp16-loss-scaling": "NMP124",
-    "loss-scale-floor": "NMP124",
-    "gradient-clipping": "NMP125",
-}
-
 
 # Findings whose message is a fragment about the key ("only matters for precision 16; ..."):
 # the key is put in front of them.
@@ -48,11 +26,8 @@ def _message(finding) -> str:
 
 
 def owner(finding) -> str:
-    """The rule that reports a finding; warnings NMP123 owns, its informational ones go to NMP130."""
-    code = OWNERS.get(finding.code, "NMP130")
-    if code == "NMP123" and finding.severity != "warning":
-        return "NMP130"
-    return code
+    """The rule that reports a finding (migrate.codes: one table for convert, lint and verify)."""
+    return code_for(finding.code, finding.severity)
 
 
 def reports_for(ctx: LegacyContext, rule_code: str, fallback: str | None = None) -> Iterator[Report]:
@@ -65,3 +40,19 @@ def reports_for(ctx: LegacyContext, rule_code: str, fallback: str | None = None)
         if key not in seen:  # the plan repeats the spec's findings only once, but be safe
             seen.add(key)
             yield report
+
+
+def error_reports(ctx: LegacyContext, rule_code: str) -> Iterator[Report]:
+    """The refusal the spec builder raised, when `rule_code` owns it (InputError.code; NMP100 owns the
+    rest): located at the key, in the composed file it was read from."""
+    error = ctx.spec_error
+    if error is None or (error.code or "NMP100") != rule_code or error.location.line is None:
+        return
+    line, col = error.location.line, error.location.col or 1
+    path = error.location.path if error.location.path != ctx.path else None  # another composed file
+    end_col = col + 1
+    for span in ctx.document.key_spans.values():
+        if span.line == line and span.col == col and span.path == path:
+            end_col = span.end_col
+            break
+    yield Report(line, col, line, end_col, error.message, path)

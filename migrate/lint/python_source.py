@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from libcst.metadata import MetadataWrapper, PositionProvider
-
+from migrate.emit.signatures import DEFAULT_TARGET_NEMO
 from migrate.lint.context import PythonContext
 from migrate.lint.python_targets import TARGETS
-from migrate.nemo2.calls import find_calls, parse_python
+from migrate.nemo2.calls import Positions, find_calls, parse_python
 
 
-def python_context(text: str, path: str) -> PythonContext:
+def python_context(text: str, path: str, target_nemo: str = DEFAULT_TARGET_NEMO) -> PythonContext:
     module = parse_python(text, path)
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    calls = find_calls(module, TARGETS, wrapper)
-    positions = wrapper.resolve(PositionProvider) if calls else {}  # computed once, during find_calls
-    return PythonContext(path, text, module, calls, positions)
+    positions = Positions(module)  # computed only if a call is found, then shared with the rules
+    calls = find_calls(module, TARGETS, positions)
+    return PythonContext(path, text, module, calls, positions, target_nemo)

@@ -23,9 +23,10 @@ TARGETS = {
 # Words a file must contain for any Python rule to apply: files without them are not parsed.
 TRIGGER_WORDS = tuple(TARGETS)
 
-# MegatronMixedPrecision keywords over the NeMo 2.x releases (fp4/fp4_recipe: 2025-09, after 2.5).
-PLUGIN_KEYWORDS = frozenset().union(*(set(s) for s in SIGNATURES.values())) | {"fp4", "fp4_recipe"}
-# Megatron Bridge MixedPrecisionConfig dataclass fields (the v0.6 snapshot the emitter uses).
+# MegatronMixedPrecision keywords of any NeMo 2.x release (fp4/fp4_recipe from 2.6); the rules use
+# the --target-nemo release's own set (`accepted_keywords`).
+PLUGIN_KEYWORDS = frozenset().union(*(set(s) for s in SIGNATURES.values()))
+# Megatron Bridge MixedPrecisionConfig dataclass fields (the Bridge 0.6.2 snapshot the emitter uses).
 BRIDGE_FIELDS = frozenset(BRIDGE_SNAPSHOT_FIELDS)
 KEYWORDS = {"MegatronMixedPrecision": PLUGIN_KEYWORDS, "MixedPrecisionConfig": BRIDGE_FIELDS}
 # NeMo 1.0 YAML names people carry over, and what to write instead (per class).
@@ -48,6 +49,18 @@ LEGACY_HINTS = {
 }
 # fp8_recipe when the call does not pass one.
 DEFAULT_FP8_RECIPE = {"MegatronMixedPrecision": "delayed", "MixedPrecisionConfig": "tensorwise"}
+
+
+def accepted_keywords(name: str, target_nemo: str) -> frozenset[str]:
+    """The keywords `name` accepts: the plugin's per NeMo release, Bridge's dataclass fields."""
+    if name == "MegatronMixedPrecision":
+        return frozenset(SIGNATURES[target_nemo])
+    return KEYWORDS.get(name, frozenset())
+
+
+def releases_accepting(keyword: str) -> tuple[str, ...]:
+    """The NeMo 2.x releases whose MegatronMixedPrecision takes `keyword`."""
+    return tuple(release for release, signature in SIGNATURES.items() if keyword in signature)
 
 
 def is_not_literal(value) -> bool:

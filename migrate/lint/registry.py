@@ -8,6 +8,7 @@ from migrate.lint.rule import Rule
 
 _MODULES = (
     "nmp001_unused_noqa",
+    "nmp002_unreadable_input",
     "nmp100_nemo1_refuses_config",
     "nmp101_fp8_format_missing",
     "nmp102_fp8_both_formats",
@@ -28,6 +29,7 @@ _MODULES = (
     "nmp123_nemo2_drops_setting",
     "nmp124_fp16_loss_scaling",
     "nmp125_gradient_clipping",
+    "nmp126_decided_elsewhere",
     "nmp130_migration_note",
     "nmp201_automodel_bf16_adam_state",
     "nmp202_automodel_fp8_without_compile",
@@ -38,6 +40,7 @@ _MODULES = (
     "nmp303_first_last_bf16_delayed",
     "nmp304_bridge_fp8_param_overwritten",
     "nmp305_trainer_gradient_clip_with_plugin",
+    "nmp306_fp4_with_fp8",
 )
 
 RULES: dict[str, Rule] = {}
@@ -47,6 +50,7 @@ for _name in _MODULES:
         raise RuntimeError(f"rule module {_name} does not match its code {_rule.code}")
     RULES[_rule.code] = _rule
 UNUSED_NOQA = "NMP001"
+UNREADABLE_INPUT = "NMP002"
 
 
 def find_rule(code_or_name: str) -> Rule | None:

@@ -16,13 +16,16 @@ KINDS = {
 
 @dataclass(frozen=True)
 class Report:
-    """A rule's finding before the runner turns it into a Diagnostic (1-based positions)."""
+    """A rule's finding before the runner turns it into a Diagnostic (1-based positions).
+
+    `path` is set when the finding sits in another file Hydra composed into the linted config."""
 
     line: int
     col: int
     end_line: int
     end_col: int
     message: str
+    path: str | None = None
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,7 @@ class _Semantics:
             reduce, reduce_why = storage, param_why
         autocast, autocast_why = self.dtype(("distributed", "autocast_dtype"), None, "")
         compute = autocast or param
+        self.set("precision_plugin", "FSDP2 MixedPrecisionPolicy", "AutoModel's distributed.mp_policy (no Lightning plugin)")
         self.set("precision", compute, autocast_why if autocast else param_why)
         if compute == "fp32":
             mode, mode_why = "fp32", "fp32 compute"

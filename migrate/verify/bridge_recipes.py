@@ -1,8 +1,9 @@
 """Megatron Bridge's `MixedPrecisionConfig` defaults and registered recipes, as plain data.
 
-Written from the research notes (Bridge 0.6: dataclass fields section 1.1, recipes section 1.3)
+Written from the research notes (Bridge 0.6.2: dataclass fields section 1.1, recipes section 1.3)
 separately from the emitter's own snapshot, so that a wrong default or recipe value in the emitter
-shows up as a verify difference instead of being reproduced here. Dtypes are written as the
+shows up as a verify difference instead of being reproduced here. Both tables describe the same
+Bridge release (a test checks the version and the recipe names). Dtypes are written as the
 `torch.<name>` strings the libcst reader produces for `torch.bfloat16` and friends.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-BRIDGE_VERSION = "0.6"
+BRIDGE_VERSION = "0.6.2"
 
 # field -> default, in declaration order (the order matters: see `fp8_param` in bridge_side).
 DEFAULTS: tuple[tuple[str, Any], ...] = (

@@ -17,7 +17,8 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from migrate.errors import InputError, Location
-from migrate.nemo2.calls import CallSite, NotLiteral, find_calls, parse_python
+from migrate.nemo2 import source_guard
+from migrate.nemo2.calls import CallSite, NotLiteral, find_calls, parse_python, string_value
 from migrate.verify.bridge_recipes import BRIDGE_VERSION, DEFAULTS, FIELD_NAMES, RECIPES, resolve_recipe
 from migrate.verify.effective import Effective, Entry
 from migrate.verify.mcore_recipe import fp8_format, recipe_rows
@@ -67,9 +68,10 @@ class _RecipeStrings(cst.CSTVisitor):
         self.found: list[_Source] = []
 
     def _add(self, node: cst.BaseExpression) -> None:
-        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)) and isinstance(node.evaluated_value, str):
+        value = string_value(node)
+        if isinstance(value, str):
             position = self.get_metadata(PositionProvider, node)
-            self.found.append(_Source(position.start.line, position.start.column + 1, "name", name=node.evaluated_value))
+            self.found.append(_Source(position.start.line, position.start.column + 1, "name", name=value))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         # `mixed_precision = "..."` and `cfg.mixed_precision = "..."`
@@ -97,7 +99,8 @@ def _sources(module: cst.Module) -> list[_Source]:
 
 def read_bridge(text: str, path: str) -> BridgeConfig:
     """The one MixedPrecisionConfig the module builds; InputError if there is not exactly one."""
-    found = _sources(parse_python(text, path))
+    with source_guard.tree_work():
+        found = _sources(parse_python(text, path))
     if not found:
         raise InputError(
             Location(path),
@@ -117,7 +120,7 @@ def read_bridge(text: str, path: str) -> BridgeConfig:
         if isinstance(value, NotLiteral):
             raise InputError(
                 Location(path, call.line, call.col),
-                f"argument {name} of {call.name} is not a literal ({value.source}): verify reads literal arguments only",
+                f"argument {name} of {call.name} is not a literal ({value.brief()}): verify reads literal arguments only",
             )
     if call.name == "get_mixed_precision_config":
         if len(call.positional) != 1 or call.kwargs or not isinstance(call.positional[0], str):
@@ -204,6 +207,7 @@ class _Semantics:
         why = self.why("fp16") if fp16 else self.why("bf16") if bf16 else "bf16 and fp16 both False: fp32 training"
         if self.arg("fp32"):
             why += " (fp32=True is inert: no model, optimizer or DDP attribute has that name)"
+        self.set("precision_plugin", "MixedPrecisionConfig", "Megatron Bridge's mixed_precision (no Lightning plugin)")
         self.set("precision", compute, why)
         half = fp16 or bf16
         amp_why = "Float16Module holds half weights with fp32 main params (Megatron-core)" if half else "fp32 training"

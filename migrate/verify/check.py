@@ -7,16 +7,17 @@ libcst: the file given with --generated/--script, or the module `convert` produc
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from migrate.convert import ConvertOptions, convert_config, load_config, spec_for
 from migrate.errors import InputError, Location
 from migrate.legacy.layout import Skip
+from migrate.nemo_releases import nemo_label
 from migrate.verify.effective import Effective
 from migrate.verify.legacy_side import legacy_effective
 from migrate.verify.nemo2_side import nemo2_effective, read_plugin
 from migrate.verify.recipes import RunConfig, run_config
 from migrate.verify.structural import StructuralResult, compare
+from migrate.verify.verdict import DIFFERS, EQUAL, WITHIN, worst
 
 GENERATED = "<generated>"
 
@@ -32,11 +33,13 @@ class VerifyResult:
     migrated_run: RunConfig
     numeric: object | None = None  # numeric.NumericResult
     numeric_skipped: str | None = None  # why the numeric check did not run
+    numeric_failed: str | None = None  # the error that stopped the numeric check (exit status 4)
     benchmark: object | None = None  # benchmark.BenchResult
     strict: bool = False
     timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds
     target: str = "nemo2"  # "nemo2" | "bridge" | "automodel"
     torchao_recipe: str | None = None  # automodel: the torchao float8 recipe of the migrated side
+    target_release: str | None = None  # nemo2: the release whose plugin semantics applied ("NeMo 2.6 (container 25.11)")
 
     @property
     def approximate(self) -> bool:
@@ -44,22 +47,34 @@ class VerifyResult:
         return self.target == "automodel"
 
     @property
-    def equivalent(self) -> bool:
-        """Bitwise targets: equivalent. Approximate target: within the documented tolerance."""
+    def outcome(self) -> str:
+        """EQUAL (equivalent; AutoModel: within its approximate tolerance), WITHIN (differs within
+        tolerance: only what the target cannot express differs) or DIFFERS (not equivalent)."""
         if not self.structural.equivalent(self.strict):
-            return False
+            return DIFFERS
         if self.numeric is None:
-            return True
-        return self.numeric.within_tolerance if self.approximate else self.numeric.equal
+            return EQUAL
+        if self.approximate:
+            return EQUAL if self.numeric.within_tolerance else DIFFERS
+        outcome = self.numeric.outcome
+        scaling = self.numeric.loss_scaling
+        if self.strict and scaling is not None and scaling.rule_difference:
+            outcome = worst(outcome, DIFFERS)  # --strict counts NeMo 1.0's inexpressible scaler rule
+        return outcome
+
+    @property
+    def equivalent(self) -> bool:
+        return self.outcome == EQUAL
+
+    @property
+    def within_tolerance(self) -> bool:
+        return self.outcome == WITHIN
 
 
 def read_python(path: str) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(Location(path), "no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(Location(path), f"cannot read: {error}") from None
+    from migrate.inputs import read_input_text
+
+    return read_input_text(path)
 
 
 def structural_check(yaml_path: str, options: ConvertOptions, python_path: str | None = None, strict: bool = False) -> VerifyResult:
@@ -89,8 +104,9 @@ def structural_check(yaml_path: str, options: ConvertOptions, python_path: str |
         return VerifyResult(yaml_path, shown, legacy, migrated, structural, run_config(legacy), migrated_run,
                             strict=strict, target=options.target, torchao_recipe=recipe)
     structural = compare(legacy, migrated)
+    release = nemo_label(options.target_nemo, options.target_container) if options.target == "nemo2" else None
     return VerifyResult(yaml_path, shown, legacy, migrated, structural, run_config(legacy), run_config(migrated),
-                        strict=strict, target=options.target)
+                        strict=strict, target=options.target, target_release=release)
 
 
 def migrated_effective(text: str, shown: str, options: ConvertOptions) -> Effective:
@@ -110,6 +126,8 @@ def numeric_runnable(result: VerifyResult) -> str | None:
     """Why the numeric check cannot run for these two sides (independent of the machine), or None."""
     if result.structural.errors:
         return "the migrated plugin would not construct (see the errors above)"
+    if result.migrated.value("amp_mode") == "half":
+        return "the numeric check has no model of weights cast to half precision by Lightning's HalfPrecision"
     if result.approximate and (result.legacy_run.recipe is None or result.torchao_recipe is None):
         return "the approximate check compares TE FP8 with torchao FP8, and FP8 is not on in both runs"
     if result.approximate and result.legacy_run.dtype != "bf16":

@@ -36,6 +36,8 @@ class Row:
 
 
 ROWS: tuple[Row, ...] = (
+    Row("trainer_builder", "NeMo 1.0 trainer builder", "context"),
+    Row("precision_plugin", "precision plugin class", "context"),
     Row("precision", "training dtype", "dtype"),
     Row("amp_mode", "weights / autocast mode", "dtype"),
     Row("params_dtype", "params_dtype (init)", "dtype"),

@@ -23,11 +23,14 @@ def legacy_effective(spec: PrecisionSpec) -> Effective:
     active = bool(fp8.active.value)
     path = "legacy Megatron path" if spec.code_path.value == "legacy" else "mcore path"
     entries: dict[str, Entry] = {
+        "trainer_builder": _entry(spec.trainer_builder),
+        "precision_plugin": _entry(spec.precision_plugin),
         "precision": _entry(spec.compute_dtype),
         "amp_mode": _entry(spec.amp_mode),
         "params_dtype": _entry(spec.params_dtype),
         "pipeline_dtype": _entry(spec.pipeline_dtype),
         "grad_reduce_dtype": _entry(spec.grad_reduce_dtype),
+        "fp4_format": Entry(None, "NeMo 1.x has no FP4 (NVFP4) training"),
     }
     if active:
         entries["fp8_format"] = _entry(fp8.format)

@@ -4,19 +4,28 @@ The module is parsed with libcst (never executed): its one `MegatronMixedPrecisi
 bound to the release's signature (`nemo2_signatures`), and the plugin's own semantics are applied
 (semantics notes section 3.2 precision normalisation, 3.3 where each argument lands) followed by
 Megatron-core's recipe construction (section 4.2). Nothing here reads the emitter's plan, so an
-emitter bug shows up as a difference.
+emitter bug shows up as a difference. A script with no plugin call but one trainer (or NeMo recipe)
+with a precision flag is modelled by `nemo2_trainer` (Lightning's own precision plugin).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from migrate.errors import InputError, Location
+from migrate.nemo2 import source_guard
 from migrate.nemo2.calls import CallSite, NotLiteral, find_calls, parse_python
 from migrate.verify.effective import Effective, Entry
 from migrate.verify.mcore_recipe import fp8_format, recipe_rows
 from migrate.verify.nemo2_signatures import PARAMETERS, REQUIRED
+from migrate.verify.nemo2_trainer import (
+    TrainerPrecision,
+    TrainerScript,
+    plugin_conflict,
+    read_trainer_precision,
+    trainer_effective,
+)
 
 _TORCH_DTYPES = {
     "torch.bfloat16": "bf16",
@@ -41,19 +50,27 @@ class PluginCall:
     errors: tuple[str, ...]
 
 
-def read_plugin(text: str, path: str, version: str) -> PluginCall:
-    """Find the single MegatronMixedPrecision call in `text`; InputError if there is not exactly one."""
-    module = parse_python(text, path)
-    calls = find_calls(module)
-    if not calls:
-        raise InputError(Location(path), "no nl.MegatronMixedPrecision(...) call found: nothing to verify")
-    if len(calls) > 1:
-        second = calls[1]
-        raise InputError(
-            Location(path, second.line, second.col),
-            f"{len(calls)} MegatronMixedPrecision calls (lines {', '.join(str(c.line) for c in calls)}): verify reads exactly one",
-        )
-    return bind_call(calls[0], path, version)
+def read_plugin(text: str, path: str, version: str) -> PluginCall | TrainerPrecision:
+    """The single MegatronMixedPrecision call in `text`, or, without one, the precision flag of the one
+    trainer or recipe; InputError if there is neither, or more than one."""
+    with source_guard.tree_work():
+        module = parse_python(text, path)
+        calls = find_calls(module)
+        if not calls:
+            trainer = read_trainer_precision(TrainerScript(module, path))
+            if trainer is None:
+                raise InputError(Location(path), "no nl.MegatronMixedPrecision(...) call, nl.Trainer(...) or NeMo "
+                                 "recipe found: nothing to verify")
+            return trainer
+        if len(calls) > 1:
+            second = calls[1]
+            raise InputError(
+                Location(path, second.line, second.col),
+                f"{len(calls)} MegatronMixedPrecision calls (lines {', '.join(str(c.line) for c in calls)}): verify reads exactly one",
+            )
+        call = bind_call(calls[0], path, version)
+        conflict = plugin_conflict(TrainerScript(module, path), calls[0].node)
+    return call if conflict is None else replace(call, errors=(*call.errors, conflict))
 
 
 def bind_call(call: CallSite, path: str, version: str) -> PluginCall:
@@ -78,7 +95,7 @@ def bind_call(call: CallSite, path: str, version: str) -> PluginCall:
         if isinstance(value, NotLiteral):
             raise InputError(
                 Location(path, call.line, call.col),
-                f"argument {name} is not a literal ({value.source}): verify reads literal arguments only",
+                f"argument {name} is not a literal ({value.brief()}): verify reads literal arguments only",
             )
     arguments: dict[str, tuple[Any, bool]] = {}
     for name, default in parameters:
@@ -130,6 +147,7 @@ class _Semantics:
         why = self.why("precision")
         if not (fp16 or bf16 or text in _FP32):
             why += ": not a recognised precision, so MegatronMixedPrecision silently trains in fp32"
+        self.set("precision_plugin", "MegatronMixedPrecision", "the NeMo 2.0 plugin read from the script")
         self.set("precision", compute, why)
         half = fp16 or bf16
         self.set("amp_mode", "O2" if half else "fp32",
@@ -142,9 +160,24 @@ class _Semantics:
         in_fp32 = self.arg("grad_reduce_in_fp32")
         reduce = "fp32" if in_fp32 else compute
         self.set("grad_reduce_dtype", reduce, self.why("grad_reduce_in_fp32") + ": DistributedDataParallelConfig.grad_reduce_in_fp32")
+        self._fp4()
         self._fp8()
         self._loss(fp16, bf16)
         return Effective("migrated", self.entries, tuple(self.errors), source=self.call.path)
+
+    def _fp4(self) -> None:
+        """NeMo 2.6/2.7 pass fp4/fp4_recipe to Megatron-core (no FP4 argument before 2.6)."""
+        fmt = self.arg("fp4")
+        if fmt is None:
+            return
+        recipe = self.arg("fp4_recipe")
+        self.set("fp4_format", fmt, f"{self.why('fp4')}: NVFP4 GEMMs ({self.why('fp4_recipe')}; TE NVFP4BlockScaling)")
+        if self.arg("fp8") is not None:
+            self.errors.append("fp4 and fp8 both set: Megatron-core TransformerConfig raises ValueError")
+        if recipe == "custom":
+            self.errors.append("fp4_recipe='custom' needs fp4_quantizer_factory, which MegatronMixedPrecision cannot set: Megatron-core raises")
+        elif recipe != "nvfp4":
+            self.errors.append(f"fp4_recipe={recipe!r}: Megatron-core get_fp4_recipe raises (NVFP4BlockScaling is the FP4 recipe)")
 
     def _fp8(self) -> None:
         fmt = self.arg("fp8")
@@ -187,24 +220,44 @@ class _Semantics:
         else:
             self.set("fp8_params", False, f"fp8_param_gather and fp8_params both None -> False (NeMo {version})")
 
+    def _number(self, name: str):
+        """A loss-scaling argument that must be a number; a non-number is an error of the migrated side (None)."""
+        value = self.arg(name)
+        if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+            return value
+        self.errors.append(f"{name}={value!r} is not a number: Megatron-core's loss scaler cannot use it")
+        return None
+
     def _loss(self, fp16: bool, bf16: bool) -> None:
         constant = self.arg("fp16_loss_scale")
         if constant is not None and (fp16 or bf16):
             # Megatron-core: ConstantGradScaler whenever loss_scale is set (bf16 too).
-            self.set("loss_scaler", "constant", self.why("fp16_loss_scale"))
-            self.set("initial_loss_scale", float(constant), self.why("fp16_loss_scale"))
+            scale = self._number("fp16_loss_scale")
+            self.set("loss_scaler", "constant" if scale is not None else "invalid", self.why("fp16_loss_scale"))
+            self.set("initial_loss_scale", None if scale is None else float(scale), self.why("fp16_loss_scale"))
             return
         if not fp16:
             self.set("loss_scaler", "none", "no loss scaling: not fp16")
             return
-        self.set("loss_scaler", "dynamic", "DynamicGradScaler for fp16 (Megatron-core optimizer)")
+        values = {}
         for key, name in (("initial_loss_scale", "fp16_initial_loss_scale"), ("loss_scale_window", "fp16_loss_scale_window"),
                           ("hysteresis", "fp16_hysteresis"), ("min_loss_scale", "fp16_min_loss_scale")):
-            value = self.arg(name)
-            self.set(key, float(value) if key.endswith("scale") and value is not None else value, self.why(name))
+            value = self._number(name)
+            values[key] = (float(value) if key.endswith("scale") and value is not None else value, self.why(name))
+        required = {"initial_loss_scale": "fp16_initial_loss_scale", "loss_scale_window": "fp16_loss_scale_window",
+                    "hysteresis": "fp16_hysteresis"}
+        for key, name in required.items():
+            if self.arg(name) is None:
+                self.errors.append(f"{name}=None: Megatron-core's DynamicGradScaler needs a number")
+        complete = all(values[key][0] is not None for key in required)
+        self.set("loss_scaler", "dynamic" if complete else "invalid", "DynamicGradScaler for fp16 (Megatron-core optimizer)")
+        for key, (value, why) in values.items():
+            self.set(key, value, why)
         # Semantics notes 3.4 (by code reading, unconfirmed at runtime; NeMo issue #12102).
         self.set("loss_scale_applied", False, "no NeMo 2.0 code sets Megatron-core's grad_scale_func (code reading)")
 
 
-def nemo2_effective(call: PluginCall) -> Effective:
+def nemo2_effective(call: PluginCall | TrainerPrecision) -> Effective:
+    if isinstance(call, TrainerPrecision):
+        return trainer_effective(call)
     return _Semantics(call).build()

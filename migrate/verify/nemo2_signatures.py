@@ -70,7 +70,10 @@ def _with(base, changes: dict, after: str | None = None, extra: tuple = ()) -> t
 # 2.4: fp8_params comes back as a deprecated alias; fp8_param_gather defaults to None.
 _2_4 = _with(_2_3, {"fp8_param_gather": None}, after="fp8_multi_head_attention", extra=(("fp8_params", None),))
 _2_5 = _with(_2_4, {}, extra=(("reuse_grad_buf_for_mxfp8_param_ag", False),))
+# 2.6 and 2.7 (nemo_toolkit 2.6.0/2.6.2/2.7.0/2.7.3 wheels): NVFP4 arguments after fp8_param_gather,
+# so positional calls past that point shift by two.
+_2_6 = _with(_2_5, {}, after="fp8_param_gather", extra=(("fp4", None), ("fp4_recipe", "nvfp4")))
 
 PARAMETERS: dict[str, tuple[tuple[str, object], ...]] = {
-    "2.0": _2_0, "2.1": _2_0, "2.2": _2_0, "2.3": _2_3, "2.4": _2_4, "2.5": _2_5,
+    "2.0": _2_0, "2.1": _2_0, "2.2": _2_0, "2.3": _2_3, "2.4": _2_4, "2.5": _2_5, "2.6": _2_6, "2.7": _2_6,
 }

@@ -1,11 +1,14 @@
-"""Numeric check: train a small Transformer Engine model under each side's recipe and compare.
+"""Numeric check: train a small Transformer Engine model under each side's settings and compare.
 
-The model is `te.LayerNormMLP` followed by `te.Linear` (dims multiples of 16, as FP8 GEMMs need),
-with weights in the side's training dtype (as NeMo's Float16Module holds them) and fp32 master
-weights updated by SGD. Initial weights and the per-step data come from fixed seeds on the CPU, so
-two sides with the same settings start bitwise identical. Inputs are rescaled from step to step so
-the amax changes and the delayed-scaling history matters. torch and Transformer Engine are
-imported here only, inside the functions.
+The legacy run trains as NeMo 1.0 ran (O1 with fp32 weights under autocast where the config had
+no megatron_amp_O2, NeMo 1.0's loss-scaler rule), the migrated run as the migrated stack does
+(training.py holds the loop). Outputs, loss, gradients, FP8 scaling factors and loss scale are
+compared bitwise at every step. When they differ and the legacy run holds settings the migrated
+stack cannot express (twin.py), the legacy run "as expressible" must still equal the migrated run
+bitwise, and the distance of the migrated run from the legacy run as it ran (and of both from an
+fp32 reference) is judged against the documented tolerance (tolerance.py). fp16 runs also go
+through an overflow schedule (loss_scaling.py). `--gpus N` trains data-parallel (distributed.py).
+torch and Transformer Engine are imported here only, inside the functions.
 """
 
 from __future__ import annotations
@@ -13,50 +16,70 @@ from __future__ import annotations
 import math
 import os
 import time
-from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from migrate.verify.loss_scaler import LossScaler
-from migrate.verify.recipes import RunConfig, reference_config, te_recipe
+from migrate.verify.recipes import RunConfig, fp32_reference_config, reference_config
+from migrate.verify.tolerance import DistanceCheck, tolerance_for
 from migrate.verify.traces import ReferenceCheck, TraceComparison, compare_traces
+from migrate.verify.training import TE_CUDA, Engine, ModelShape, SideRun, initial_weights, make_data
+from migrate.verify.training import train as train_engine
+from migrate.verify.twin import expressible_twin
+from migrate.verify.verdict import EQUAL, comparison_outcome, worst
 
 DEFAULT_STEPS = 10
 INSTALL_HINT = "pip install 'nemo-migrate[verify]'"
+TWIN, FP32 = "twin", "fp32"  # run labels besides "legacy", "migrated", "reference"
+
+__all__ = ["ModelShape", "NumericResult", "RankResult", "SideRun", "run_numeric", "train", "unavailable_reason"]
 
 
 @dataclass(frozen=True)
-class ModelShape:
-    tokens: int = 128
-    hidden: int = 256
-    ffn: int = 1024
-    seed: int = 1234
-    lr: float = 1e-3
+class RankResult:
+    """One rank's comparisons (rank 0 only on one GPU)."""
 
+    rank: int
+    comparison: TraceComparison  # legacy vs migrated
+    twin: TraceComparison | None = None  # legacy-as-expressible vs migrated, when the first differs
+    distances: DistanceCheck | None = None  # migrated vs legacy as it ran (and both vs fp32)
 
-@dataclass
-class SideRun:
-    config: RunConfig
-    trace: list[dict[str, Any]]
-    losses: list[float]
-    scales: dict[str, list[list[float]]]  # "scale.mlp.fwd" -> per step list of the scale tensor
-    loss_scales: list[float]
+    @property
+    def outcome(self) -> str:
+        twin_equal = None if self.twin is None else self.twin.equal
+        return comparison_outcome(self.comparison.equal, twin_equal, None if self.distances is None else self.distances.within)
 
 
 @dataclass
 class NumericResult:
     steps: int
     shape: ModelShape
-    comparison: TraceComparison
-    runs: dict[str, SideRun]  # "legacy", "migrated", "reference"
+    ranks: tuple[RankResult, ...]
+    runs: dict[str, SideRun]  # rank 0's runs: "legacy", "migrated", maybe "twin", "fp32", "reference"
     references: tuple[ReferenceCheck, ...]
     wall_s: float
     peak_memory_bytes: int
     environment: dict[str, str] = field(default_factory=dict)
+    projections: tuple[str, ...] = ()  # what the twin replaced (twin.py)
+    loss_scaling: Any = None  # loss_scaling.LossScalingCheck
+    world_size: int = 1
+    backend: str | None = None
+    rank_runs: dict[str, list[SideRun]] = field(default_factory=dict)  # every rank's runs (--gpus N)
+    peak_memory_per_rank: tuple[int, ...] = ()
+
+    @property
+    def comparison(self) -> TraceComparison:
+        return self.ranks[0].comparison
+
+    @property
+    def outcome(self) -> str:
+        parts = [rank.outcome for rank in self.ranks]
+        if self.loss_scaling is not None:
+            parts.append(self.loss_scaling.outcome)
+        return worst(*parts)
 
     @property
     def equal(self) -> bool:
-        return self.comparison.equal
+        return self.outcome == EQUAL
 
 
 def _quiet_te_environment() -> None:
@@ -65,8 +88,9 @@ def _quiet_te_environment() -> None:
     os.environ.setdefault("NVTE_TORCH_COMPILE", "0")
 
 
-def unavailable_reason() -> str | None:
-    """None when the numeric check can run here, else why not (no torch, no CUDA, no TE, no FP8)."""
+def unavailable_reason(gpus: int = 1) -> str | None:
+    """None when the numeric check can run here, else why not (no torch, no CUDA, no TE, no FP8,
+    fewer than `gpus` CUDA devices)."""
     _quiet_te_environment()
     try:
         import torch
@@ -74,6 +98,8 @@ def unavailable_reason() -> str | None:
         return f"PyTorch is not installed ({INSTALL_HINT})"
     if not torch.cuda.is_available():
         return "no CUDA device"
+    if gpus > 1 and torch.cuda.device_count() < gpus:
+        return f"--gpus {gpus} needs {gpus} CUDA devices; this machine has {torch.cuda.device_count()}"
     try:
         import transformer_engine.pytorch as te
     except Exception as error:  # noqa: BLE001 - TE raises various errors when its libraries do not load
@@ -98,100 +124,19 @@ def recipe_unsupported(*configs: RunConfig) -> str | None:
     return None
 
 
-def _dtype(torch, name: str):
-    return {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[name]
+def train(config: RunConfig, steps: int, shape: ModelShape, engine: Engine = TE_CUDA, **kwargs) -> SideRun:
+    """`steps` SGD steps of the fixed model under `config` (training.train; TE on CUDA by default)."""
+    if engine.layers == "te":
+        _quiet_te_environment()
+    return train_engine(config, steps, shape, engine, **kwargs)
 
 
 def _initial_weights(torch, model, seed: int) -> dict[str, Any]:
-    generator = torch.Generator().manual_seed(seed)
-    master = {}
-    for name, param in model.named_parameters():
-        if "layer_norm_weight" in name:
-            value = torch.ones(param.shape)
-        elif param.dim() == 1:
-            value = torch.randn(param.shape, generator=generator) * 0.02
-        else:
-            value = torch.randn(param.shape, generator=generator) / math.sqrt(param.shape[-1])
-        master[name] = value.to("cuda", torch.float32)
-    return master
+    return initial_weights(torch, model, seed, TE_CUDA)
 
 
 def _data(torch, shape: ModelShape, steps: int) -> list[tuple[Any, Any]]:
-    generator = torch.Generator().manual_seed(shape.seed + 1)
-    batches = []
-    for step in range(steps):
-        x = torch.randn(shape.tokens, shape.hidden, generator=generator) * 2.0 ** (step % 4 - 1)
-        target = torch.randn(shape.tokens, shape.hidden, generator=generator) * 0.5
-        batches.append((x.cuda(), target.cuda()))
-    return batches
-
-
-def _fp8_scales(modules: dict[str, Any]) -> dict[str, Any]:
-    found = {}
-    for name, module in modules.items():
-        meta = getattr(module, "fp8_meta", None) or {}
-        for direction, key in (("fwd", "scaling_fwd"), ("bwd", "scaling_bwd")):
-            state = meta.get(key)
-            scale = getattr(state, "scale", None)
-            if scale is not None:
-                found[f"scale.{name}.{direction}"] = scale.detach().clone()
-    return found
-
-
-def train(config: RunConfig, steps: int, shape: ModelShape) -> SideRun:
-    """`steps` SGD steps of the fixed model under `config`; records everything compared later."""
-    _quiet_te_environment()
-    import torch
-    import transformer_engine.pytorch as te
-
-    dtype = _dtype(torch, config.dtype)
-    mlp = te.LayerNormMLP(shape.hidden, shape.ffn, params_dtype=dtype, device="cuda")
-    proj = te.Linear(shape.hidden, shape.hidden, params_dtype=dtype, device="cuda")
-    model = torch.nn.Sequential(mlp, proj)
-    master = _initial_weights(torch, model, shape.seed)
-    params = dict(model.named_parameters())
-    with torch.no_grad():
-        for name, param in params.items():
-            param.copy_(master[name].to(dtype))
-    recipe = te_recipe(config.recipe) if config.recipe is not None else None
-    autocast = getattr(te, "autocast", None)
-    scaler = LossScaler(config.scaler) if config.scaler is not None else None
-    run = SideRun(config, [], [], {}, [])
-    for x, target in _data(torch, shape, steps):
-        for param in params.values():
-            param.grad = None
-        if recipe is None:
-            context = nullcontext()
-        elif autocast is not None:
-            context = autocast(enabled=True, recipe=recipe)
-        else:
-            context = te.fp8_autocast(enabled=True, fp8_recipe=recipe)
-        with context:
-            out = model(x.to(dtype))
-        loss = ((out.float() - target) ** 2).sum(-1).mean()
-        loss_scale = scaler.scale if scaler is not None else 1.0
-        (loss * loss_scale).backward()
-        grads = {name: param.grad.float() / loss_scale for name, param in params.items()}
-        found_inf = not all(bool(torch.isfinite(g).all()) for g in grads.values())
-        if not found_inf:
-            with torch.no_grad():
-                for name, param in params.items():
-                    master[name] -= shape.lr * grads[name]
-                    param.copy_(master[name].to(dtype))
-        if scaler is not None:
-            scaler.update(found_inf)
-        record = {"output": out.detach().float(), "loss": loss.detach()}
-        record.update({f"grad.{name}": grad for name, grad in grads.items()})
-        scales = _fp8_scales({"mlp": mlp, "proj": proj})
-        record.update(scales)
-        if scaler is not None:
-            record["loss_scale.value"] = torch.tensor(scaler.scale)
-        run.trace.append(record)
-        run.losses.append(float(loss.detach()))
-        run.loss_scales.append(loss_scale)
-        for name, scale in scales.items():
-            run.scales.setdefault(name, []).append([float(v) for v in scale.flatten().tolist()])
-    return run
+    return make_data(torch, shape, steps, "cuda")
 
 
 def torch_diff(a: Any, b: Any) -> tuple[bool, float]:
@@ -203,12 +148,12 @@ def torch_diff(a: Any, b: Any) -> tuple[bool, float]:
     equal = bool(torch.equal(x, y)) or bool(((x == y) | (torch.isnan(x) & torch.isnan(y))).all())
     finite = torch.isfinite(x) & torch.isfinite(y)
     delta = (x - y).abs()[finite]
-    worst = float(delta.max()) if delta.numel() else 0.0
+    worst_delta = float(delta.max()) if delta.numel() else 0.0
     if not equal and not bool(finite.all()):
         mismatch = ~finite & (x != y)
         if bool(mismatch.any()):
-            worst = math.inf
-    return equal, worst
+            worst_delta = math.inf
+    return equal, worst_delta
 
 
 def _reference_check(label: str, run: SideRun, reference: SideRun) -> ReferenceCheck:
@@ -222,30 +167,97 @@ def _reference_check(label: str, run: SideRun, reference: SideRun) -> ReferenceC
     return ReferenceCheck(label, tuple(errors), tuple(cosines))
 
 
-def run_numeric(legacy: RunConfig, migrated: RunConfig, steps: int = DEFAULT_STEPS, shape: ModelShape = ModelShape()) -> NumericResult:
-    """Train both sides (and a no-FP8 reference) from identical weights and compare every step."""
-    import torch
-    import transformer_engine
+def uses_fp8(legacy: RunConfig, migrated: RunConfig) -> bool:
+    return legacy.recipe is not None or migrated.recipe is not None
 
-    started = time.perf_counter()
-    torch.cuda.reset_peak_memory_stats()
-    torch.backends.cudnn.deterministic = True
-    runs = {"legacy": train(legacy, steps, shape), "migrated": train(migrated, steps, shape)}
+
+def judge_rank(rank: int, runs: dict[str, SideRun], fp8: bool) -> RankResult:
+    """Legacy vs migrated bitwise; when they differ and a twin ran, twin vs migrated bitwise and
+    the distances (migrated vs legacy, each vs the fp32 reference)."""
+    from migrate.verify.distances import pair_distance
+
     comparison = compare_traces(runs["legacy"].trace, runs["migrated"].trace, torch_diff)
-    references = []
+    if comparison.equal or TWIN not in runs:
+        return RankResult(rank, comparison)
+    twin = compare_traces(runs[TWIN].trace, runs["migrated"].trace, torch_diff)
+    references = ()
+    if FP32 in runs:
+        references = tuple(pair_distance(label, "fp32 reference", runs[label].trace, runs[FP32].trace) for label in ("legacy", "migrated"))
+    judged = pair_distance("migrated", "legacy", runs["migrated"].trace, runs["legacy"].trace)
+    return RankResult(rank, comparison, twin, DistanceCheck(judged, tolerance_for(fp8), references))
+
+
+def fp8_references(legacy: RunConfig, migrated: RunConfig, runs: dict[str, SideRun], train_fn) -> tuple[ReferenceCheck, ...]:
+    """FP8 runs against the same run without FP8 (a sanity bound, traces.MAX_RELATIVE_ERROR)."""
     fp8_side = legacy if legacy.recipe is not None else migrated if migrated.recipe is not None else None
-    if fp8_side is not None:
-        runs["reference"] = train(reference_config(fp8_side), steps, shape)
-        for label in ("legacy", "migrated"):
-            if runs[label].config.recipe is not None:
-                references.append(_reference_check(label, runs[label], runs["reference"]))
-    torch.cuda.synchronize()
-    environment = {
-        "device": torch.cuda.get_device_name(),
-        "torch": torch.__version__,
-        "transformer_engine": getattr(transformer_engine, "__version__", "unknown"),
-    }
+    if fp8_side is None:
+        return ()
+    runs["reference"] = train_fn(reference_config(fp8_side))
+    return tuple(_reference_check(label, runs[label], runs["reference"]) for label in ("legacy", "migrated") if runs[label].config.recipe is not None)
+
+
+def _environment(engine: Engine) -> dict[str, str]:
+    import torch
+
+    environment = {"torch": torch.__version__}
+    if engine.device == "cuda":
+        environment["device"] = torch.cuda.get_device_name()
+    else:
+        environment["device"] = "CPU"
+    if engine.layers == "te":
+        import transformer_engine
+
+        environment["transformer_engine"] = getattr(transformer_engine, "__version__", "unknown")
+    else:
+        environment["layers"] = "plain PyTorch (no Transformer Engine)"
+    return environment
+
+
+def run_numeric(legacy: RunConfig, migrated: RunConfig, steps: int = DEFAULT_STEPS, shape: ModelShape = ModelShape(),
+                engine: Engine = TE_CUDA, gpus: int = 1, backend: str | None = None) -> NumericResult:
+    """Train both sides from identical weights and compare every step (see the module docstring)."""
+    import torch
+
+    from migrate.verify import loss_scaling
+
+    if engine.layers == "te":
+        _quiet_te_environment()
+    started = time.perf_counter()
+    if engine.device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+        torch.backends.cudnn.deterministic = True
+    if "O1" in (legacy.weights, migrated.weights) and not shape.residual:
+        shape = replace(shape, residual=True)  # where O1 and O2 differ in a TE model (training.ModelShape)
+    twin_config, projections = expressible_twin(legacy, migrated)
+    fp8 = uses_fp8(legacy, migrated)
+    rank_runs: dict[str, list[SideRun]] = {}
+    if gpus > 1:
+        from migrate.verify.distributed import default_backend, distributed_runs
+
+        backend = backend or default_backend(engine)
+        rank_runs = distributed_runs(legacy, migrated, twin_config, steps, shape, engine, gpus, backend)
+        per_rank = [{label: runs[rank] for label, runs in rank_runs.items()} for rank in range(gpus)]
+        ranks = tuple(judge_rank(rank, runs, fp8) for rank, runs in enumerate(per_rank))
+        runs = per_rank[0]
+    else:
+        def train_fn(config: RunConfig) -> SideRun:
+            return train(config, steps, shape, engine)
+
+        runs = {"legacy": train_fn(legacy), "migrated": train_fn(migrated)}
+        if twin_config is not None and not compare_traces(runs["legacy"].trace, runs["migrated"].trace, torch_diff).equal:
+            runs[TWIN] = train_fn(twin_config)
+            runs[FP32] = train_fn(fp32_reference_config(legacy))
+        ranks = (judge_rank(0, runs, fp8),)
+    references = fp8_references(legacy, migrated, runs, lambda config: train(config, steps, shape, engine)) if gpus == 1 else ()
+    check = None
+    if loss_scaling.needed(legacy, migrated):
+        check = loss_scaling.run_loss_scaling_check(legacy, migrated, twin_config, shape, engine)
+    peak = max((run.peak_memory_bytes for run in runs.values()), default=0)
+    per_rank_peak = tuple(max(run.peak_memory_bytes for run in [runs_[rank] for runs_ in rank_runs.values()]) for rank in range(gpus)) if rank_runs else ()
+    if engine.device == "cuda":
+        torch.cuda.synchronize()
+        peak = max(peak, int(torch.cuda.max_memory_allocated()))
     return NumericResult(
-        steps, shape, comparison, runs, tuple(references), time.perf_counter() - started,
-        int(torch.cuda.max_memory_allocated()), environment,
+        steps, shape, ranks, runs, references, time.perf_counter() - started, peak, _environment(engine),
+        projections, check, gpus, backend if gpus > 1 else None, rank_runs, per_rank_peak,
     )

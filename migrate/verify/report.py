@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import sys
 import math
 from typing import Any
 
 from migrate.verify.check import VerifyResult
 from migrate.verify.structural import DIFFERS, EQUAL, LIMITATION
 from migrate.verify.traces import MAX_RELATIVE_ERROR, MIN_COSINE
+from migrate.verify.verdict import EQUAL as SAME
+from migrate.verify.verdict import WITHIN
 
 _STATUS_STYLE = {EQUAL: "green", DIFFERS: "bold red", LIMITATION: "yellow", "approximate": "cyan"}
 _TARGET_LABEL = {"nemo2": "NeMo 2.x", "bridge": "Bridge", "automodel": "AutoModel"}
@@ -39,6 +42,7 @@ def to_json(result: VerifyResult, exit_status: int) -> dict[str, Any]:
         "yaml": result.yaml_path,
         "python": result.python_path,
         "target": result.target,
+        "target_release": result.target_release,
         "verdict": _verdict_word(result),
         "exit_status": exit_status,
         "strict": result.strict,
@@ -55,9 +59,20 @@ def to_json(result: VerifyResult, exit_status: int) -> dict[str, Any]:
     return _json_safe(document)
 
 
+def verdict_line(result: VerifyResult) -> str:
+    """`verify -q`: the verdict, and how many rows differ or are known limitations."""
+    s = result.structural
+    return (
+        f"{result.yaml_path}: {_verdict_word(result)} ({len(s.differences)} differ, {len(s.limitations)} limitation(s), "
+        f"numeric check: {'ran' if result.numeric is not None else 'not run'})"
+    )
+
+
 def _verdict_word(result: VerifyResult) -> str:
+    if result.numeric_failed is not None:
+        return "incomplete: the numeric check failed"
     if not result.approximate:
-        return "equivalent" if result.equivalent else "not equivalent"
+        return {SAME: "equivalent", WITHIN: "differs within tolerance"}.get(result.outcome, "not equivalent")
     if result.numeric is None:
         return "approximate (structural only)" if result.equivalent else "not equivalent"
     return "within tolerance" if result.equivalent else "outside tolerance"
@@ -70,15 +85,25 @@ def _approximate_json(result: VerifyResult) -> dict[str, Any]:
 
 
 def _numeric_json(result: VerifyResult) -> dict[str, Any]:
+    from migrate.verify.numeric_report import loss_scaling_json, ranks_json
+
     numeric = result.numeric
     if numeric is None:
+        if result.numeric_failed is not None:
+            return {"ran": False, "failed": result.numeric_failed}
         return {"ran": False, "skipped_reason": result.numeric_skipped}
     first = numeric.comparison.first_divergence
     losses = {label: run.losses for label, run in numeric.runs.items()}
     return {
         "ran": True,
         "steps": numeric.steps,
-        "bitwise_equal": numeric.equal,
+        "outcome": numeric.outcome,
+        "bitwise_equal": all(rank.comparison.equal for rank in numeric.ranks),
+        "gpus": numeric.world_size,
+        "backend": numeric.backend,
+        "projections": list(numeric.projections),
+        "ranks": ranks_json(numeric),
+        "loss_scaling": loss_scaling_json(numeric.loss_scaling),
         "first_divergence": None if first is None else {"step": first.step, "quantities": list(first.differing), "max_abs": first.max_abs},
         "first_divergence_by_group": numeric.comparison.first_divergence_by_group(),
         "per_step": [
@@ -93,6 +118,8 @@ def _numeric_json(result: VerifyResult) -> dict[str, Any]:
         ],
         "fp8_scales": {label: run.scales for label, run in numeric.runs.items()},
         "loss_scales": {label: run.loss_scales for label, run in numeric.runs.items()},
+        "skipped_steps": {label: [i for i, skipped in enumerate(run.skipped, start=1) if skipped] for label, run in numeric.runs.items()},
+        "loss_scaler": {label: run.scaler for label, run in numeric.runs.items() if run.scaler is not None},
         "reference": {
             "thresholds": {"max_relative_error": MAX_RELATIVE_ERROR, "min_cosine": MIN_COSINE},
             "checks": [
@@ -104,6 +131,7 @@ def _numeric_json(result: VerifyResult) -> dict[str, Any]:
         "model": vars(numeric.shape).copy(),
         "wall_s": numeric.wall_s,
         "peak_memory_bytes": numeric.peak_memory_bytes,
+        "peak_memory_bytes_per_rank": list(numeric.peak_memory_per_rank),
         "environment": numeric.environment,
     }
 
@@ -121,9 +149,15 @@ def _bench_json(bench) -> dict[str, Any] | None:
 
 
 def write_json(result: VerifyResult, exit_status: int, path: str) -> None:
+    """Every figure as JSON, to `path` (atomically) or to stdout for `-`."""
+    text = json.dumps(to_json(result, exit_status), indent=2) + "\n"
+    if path == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
     from migrate.atomic import write_atomic
 
-    write_atomic(path, json.dumps(to_json(result, exit_status), indent=2) + "\n")
+    write_atomic(path, text)
 
 
 def print_report(result: VerifyResult, console) -> None:
@@ -132,7 +166,8 @@ def print_report(result: VerifyResult, console) -> None:
 
     s = result.structural
     table = Table(title=escape(f"Structural check: {result.yaml_path} -> {result.python_path}"))
-    for column in ("setting", "NeMo 1.0", _TARGET_LABEL.get(result.target, "NeMo 2.x"), "status"):
+    migrated = result.target_release or _TARGET_LABEL.get(result.target, "NeMo 2.x")
+    for column in ("setting", "NeMo 1.0", migrated, "status"):
         table.add_column(column, no_wrap=column != "setting")
     table.add_column("why", overflow="fold", ratio=1)
     for row in s.rows:
@@ -150,6 +185,10 @@ def print_report(result: VerifyResult, console) -> None:
     if result.approximate:
         from migrate.verify.approximate_report import print_approximate, verdict
 
+        if result.numeric_failed is not None:
+            console.print(f"[bold red]NUMERIC CHECK FAILED[/]: {escape(result.numeric_failed)}")
+            console.print("[bold red]VERIFY INCOMPLETE[/] (exit status 4)")
+            return
         if result.numeric is None:
             console.print(f"[yellow]Only the structural check ran: the approximate numeric check was skipped ({escape(str(result.numeric_skipped))}).[/]")
         else:
@@ -158,20 +197,37 @@ def print_report(result: VerifyResult, console) -> None:
         return
     _print_numeric(result, console, escape)
     _print_bench(result.benchmark, console)
-    verdict = "[bold green]EQUIVALENT[/]" if result.equivalent else "[bold red]NOT EQUIVALENT[/]"
-    scope = "structural and numeric check" if result.numeric is not None else "structural check only"
+    if result.numeric_failed is not None:
+        console.print(f"[bold red]NUMERIC CHECK FAILED[/]: {escape(result.numeric_failed)}")
+        state = "the settings differ" if not s.equivalent(result.strict) else "the structural check alone is not a pass"
+        console.print(f"[bold red]VERIFY INCOMPLETE[/] ({state}; exit status 4)")
+        return
+    outcome = result.outcome
+    if outcome == WITHIN:
+        verdict = "[bold yellow]DIFFERS WITHIN TOLERANCE[/]"
+        scope = "what NeMo 2.0 can express is bitwise equal; the rest moves training less than the documented tolerance"
+    else:
+        verdict = "[bold green]EQUIVALENT[/]" if outcome == SAME else "[bold red]NOT EQUIVALENT[/]"
+        scope = "structural and numeric check" if result.numeric is not None else "structural check only"
+    if result.numeric is not None and result.numeric.world_size > 1:
+        scope += f", {result.numeric.world_size} GPUs"
     console.print(f"{verdict} ({scope})")
 
 
 def _print_numeric(result: VerifyResult, console, escape) -> None:
     from rich.table import Table
 
+    from migrate.verify.numeric_report import print_loss_scaling, print_ranks, print_twin_and_distances
+
     numeric = result.numeric
     if numeric is None:
-        console.print(f"[yellow]Only the structural check ran: the numeric check was skipped ({escape(str(result.numeric_skipped))}).[/]")
+        if result.numeric_failed is None:
+            console.print(f"[yellow]Only the structural check ran: the numeric check was skipped ({escape(str(result.numeric_skipped))}).[/]")
         return
     legacy, migrated = numeric.runs["legacy"], numeric.runs["migrated"]
-    table = Table(title=f"Numeric check: {numeric.steps} steps on {numeric.environment.get('device', 'GPU')}")
+    where = f" on {numeric.world_size} ranks, rank 0 shown" if numeric.world_size > 1 else ""
+    modes = f"legacy {legacy.config.weights} {legacy.config.dtype}, migrated {migrated.config.weights} {migrated.config.dtype}"
+    table = Table(title=f"Numeric check: {numeric.steps} steps on {numeric.environment.get('device', 'GPU')}{where} ({modes})")
     for column in ("step", "loss legacy", "loss migrated", "max|d output|", "max|d grad|", "FP8 scales", "bitwise"):
         table.add_column(column, justify="right")
     for step in numeric.comparison.steps:
@@ -197,6 +253,11 @@ def _print_numeric(result: VerifyResult, console, escape) -> None:
         console.print(f"[bold red]numerics diverge at step {first.step}[/] ({escape(names)})")
         groups = ", ".join(f"{group} at step {step}" for group, step in sorted(numeric.comparison.first_divergence_by_group().items(), key=lambda item: item[1]))
         console.print(f"first difference per quantity: {groups}")
+    if numeric.world_size > 1:
+        print_ranks(numeric, console)
+    print_twin_and_distances(numeric, console, escape)
+    if numeric.loss_scaling is not None:
+        print_loss_scaling(numeric.loss_scaling, console)
     for check in numeric.references:
         mark = "[green]within[/]" if check.within_thresholds else "[red]outside[/]"
         console.print(
@@ -204,7 +265,8 @@ def _print_numeric(result: VerifyResult, console, escape) -> None:
             f"worst cosine {check.worst_cosine:.5f}: {mark} thresholds (rel <= {MAX_RELATIVE_ERROR}, cos >= {MIN_COSINE})"
         )
     timings = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.timings.items())
-    console.print(f"numeric check: {numeric.wall_s:.1f} s, peak GPU memory {numeric.peak_memory_bytes / 2**20:.0f} MiB ({timings})")
+    memory = f"peak GPU memory {numeric.peak_memory_bytes / 2**20:.0f} MiB" if numeric.environment.get("device") != "CPU" else "on the CPU"
+    console.print(f"numeric check: {numeric.wall_s:.1f} s, {memory} ({timings})")
 
 
 def _print_bench(bench, console) -> None:
@@ -223,37 +285,31 @@ def _print_bench(bench, console) -> None:
 
 
 def write_plot(result: VerifyResult, path: str) -> None:
-    """Per-step difference (top) and FP8 scale history of both sides (bottom). Needs matplotlib."""
+    """The per-step bitwise difference, the distances (where the legacy run cannot be expressed),
+    both sides' FP8 scales and the fp16 loss-scale histories (numeric_report.plot_panels). Needs matplotlib."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    numeric = result.numeric
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 7), constrained_layout=True)
-    steps = [step.step for step in numeric.comparison.steps]
-    for group in ("output", "grad", "loss", "scale"):
-        values = [step.max_abs.get(group) for step in numeric.comparison.steps]
-        if any(v is not None for v in values):
-            top.plot(steps, [v if v is not None and math.isfinite(v) else float("nan") for v in values], marker="o", label=group)
-    top.set_yscale("symlog", linthresh=1e-6)
-    top.set_xlabel("step")
-    top.set_ylabel("max |legacy - migrated|")
-    first = numeric.comparison.first_divergence
-    top.set_title("bitwise equal at every step" if first is None else f"first divergence at step {first.step}")
-    top.legend()
-    for label, style in (("legacy", "-"), ("migrated", "--")):
-        run = numeric.runs[label]
-        for name, history in sorted(run.scales.items()):
-            bottom.plot(range(1, len(history) + 1), [values[0] for values in history], style, marker=".", label=f"{label} {name}[0]")
-    bottom.set_xlabel("step")
-    bottom.set_ylabel("FP8 scale (first quantizer)")
-    if bottom.lines:
-        bottom.set_yscale("log")
-        bottom.set_title("FP8 scaling factors after each step")
-        bottom.legend(fontsize="small")
-    else:
-        bottom.set_title("no FP8 scaling factors: FP8 is off on both sides")
+    from migrate.verify.numeric_report import plot_panels
+
+    panels = plot_panels(result)
+    fig, axes = plt.subplots(len(panels), 1, figsize=(8, 3.4 * len(panels)), constrained_layout=True, squeeze=False)
+    for axis, panel in zip(axes[:, 0], panels):
+        for series in panel.series:
+            axis.plot(series.x, series.y, linestyle=series.style or "none", marker=series.marker or None, label=series.label)
+        for y, label in panel.hlines:
+            axis.axhline(y, color="red", linestyle=":", label=label)
+        if panel.series:
+            if panel.yscale == "symlog":
+                axis.set_yscale("symlog", linthresh=1e-6)
+            elif panel.yscale == "log":
+                axis.set_yscale("log")
+            axis.legend(fontsize="small")
+        axis.set_title(panel.title)
+        axis.set_xlabel("step")
+        axis.set_ylabel(panel.ylabel)
     _save_atomic(fig, path)
     plt.close(fig)
 

@@ -104,7 +104,7 @@ def test_skipped_yaml_changes_nothing(script: Path) -> None:
 def test_missing_script(tmp_path: Path) -> None:
     result = run_in(tmp_path, ["convert", BF16, "--into", "nope.py"])
     assert result.code == 2
-    assert result.stderr.startswith("nope.py: no such file\n")
+    assert result.stderr.startswith("nope.py: NMP002 [error] no such file\n")
 
 
 @pytest.mark.parametrize(

@@ -62,3 +62,15 @@ def test_run_time_values_are_kept_when_not_decided_and_refused_when_decided() ->
     with pytest.raises(InputError) as error:
         _plugin("precision=flags.precision")
     assert str(error.value).startswith("train.py:4:46: precision=flags.precision is computed at run time")
+
+
+def test_fp4_in_an_existing_nemo_2_7_script_is_removed_because_nemo1_never_trained_in_fp4() -> None:
+    script = (
+        "import torch\nfrom nemo import lightning as nl\n\n"
+        "plugin = nl.MegatronMixedPrecision(precision=\"bf16-mixed\", fp4=\"e2m1\", fp4_recipe=\"nvfp4\")\n"
+    )
+    text = rewrite_script(script, "train.py", _plan(BF16_O1, "2.7")).text
+    # fp4 contradicts the legacy run and goes; fp4_recipe is inert without fp4 and stays as written
+    assert text.split("plugin = ", 1)[1] == 'nl.MegatronMixedPrecision(precision="bf16-mixed", fp4_recipe="nvfp4")\n'
+    kept = script.replace('fp4="e2m1"', "fp4=None")
+    assert rewrite_script(kept, "train.py", _plan(BF16_O1, "2.7")).text == kept

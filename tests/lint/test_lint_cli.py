@@ -45,7 +45,7 @@ def test_unreadable_inputs_exit_2_with_a_located_line(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", REFUSED)
     result = lint(["broken.yaml", "missing.yaml", "a.yaml", "--exit-zero"], tmp_path)
     assert result.code == 2
-    assert "missing.yaml: no such file or directory" in result.stderr
+    assert "missing.yaml: NMP002 [error] no such file or directory" in result.stderr
     assert any(line.startswith("broken.yaml:") and "invalid YAML" in line for line in result.stderr.splitlines())
     assert "Traceback" not in result.stderr
     assert "NMP101" in result.stdout  # the readable file is still linted
@@ -101,7 +101,7 @@ def test_pyproject_settings_per_file_ignores_and_config_overrides(tmp_path: Path
     ))
     write(tmp_path, "legacy/old.yaml", WARNS)
     write(tmp_path, "new/w.yaml", WARNS)
-    result = lint(["."], tmp_path)
+    result = lint([".", "--show-info"], tmp_path)
     assert result.code == 0  # fail-on error; only warnings
     found = {tuple(line.split(" ")[:2]) for line in result.stdout.splitlines()}
     assert found == {("legacy/old.yaml:2:3:", "NMP121"), ("new/w.yaml:2:3:", "NMP121"), ("new/w.yaml:4:3:", "NMP113")}
@@ -149,7 +149,7 @@ def test_yaml_only_runs_import_neither_libcst_nor_torch(tmp_path: Path) -> None:
     code = (
         "import sys\nfrom migrate.lint.command import LintRequest, run_lint\n"
         "run_lint(LintRequest(paths=('a.yaml',), quiet=True))\n"
-        "print(sorted(m for m in ('libcst', 'torch', 'rich') if m in sys.modules))\n"
+        "print(sorted(m for m in ('libcst', 'torch', 'rich', 'hydra') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
                          env={"PYTHONPATH": str(ROOT)}, check=True).stdout
@@ -177,7 +177,7 @@ def test_env_values_resolve_oc_env_interpolations(tmp_path: Path) -> None:
     unresolved = lint(["a.yaml", "--output-format", "concise", "--select", "NMP100"], tmp_path)
     assert unresolved.stdout.startswith("a.yaml:2:3: NMP100 [error] trainer.precision = ${oc.env:PRECISION} cannot be resolved")
     resolved = lint(["a.yaml", "--select", "NMP100,NMP106", "--env", "PRECISION=bf16-true", "--output-format", "concise"], tmp_path)
-    assert resolved.stdout.startswith("a.yaml:2:14: NMP106 [error]")
+    assert resolved.stdout.startswith("a.yaml:2:3: NMP106 [error]")
     assert lint(["a.yaml", "--env", "PRECISION"], tmp_path).code == 2
 
 
@@ -193,7 +193,7 @@ def test_a_crashing_rule_is_reported_as_an_unlintable_file(tmp_path: Path, monke
     write(tmp_path, "a.yaml", REFUSED)
     result = lint(["a.yaml"], tmp_path)
     assert result.code == 2
-    assert "a.yaml: internal error in rule NMP101 (ZeroDivisionError: boom); please report it" in result.stderr
+    assert "a.yaml: NMP002 [error] internal error in rule NMP101 (ZeroDivisionError: boom); please report it" in result.stderr
     assert "Traceback" not in result.stderr
 
 

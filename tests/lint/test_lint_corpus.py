@@ -12,6 +12,11 @@ from pathlib import Path
 from migrate.lint.runner import LintSettings, lint_file
 
 SNAPSHOT = Path(__file__).resolve().parents[2] / "fixtures" / "lint" / "corpus_counts.json"
+# Shipped files that NeMo 1.0's own loader (OmegaConf) refuses: each must be a located error.
+UNREADABLE = {
+    # launcher 24.12 nemotron_340b.yaml sets model.ub_tp_comm_overlap twice (OmegaConf 2.3 and 2.4 raise).
+    "launcher-24.12__launcher_scripts__conf__training__nemotron__nemotron_340b.yaml": ":164:3: NMP002 [error] invalid YAML: found duplicate key 'ub_tp_comm_overlap'",
+}
 
 
 def _lint_corpus(corpus: Path) -> list:
@@ -21,7 +26,10 @@ def _lint_corpus(corpus: Path) -> list:
 
 def test_corpus_lints_without_errors_and_matches_the_snapshot(corpus_dev: Path) -> None:
     results = _lint_corpus(corpus_dev)
-    assert [r.error for r in results if r.error] == []
+    errors = {Path(r.path).name: r.error for r in results if r.error}
+    assert errors.keys() == UNREADABLE.keys()
+    for name, expected in UNREADABLE.items():
+        assert expected in errors[name]
     observed = {
         "files": len(results),
         "kinds": dict(sorted(Counter(r.kind for r in results).items())),

@@ -22,7 +22,7 @@ ARGS_MARKER = "# nemo-migrate-args:"
 UPDATE = os.environ.get("NEMO_MIGRATE_UPDATE_GOLDEN") == "1"
 
 INPUTS = sorted(
-    [p for p in (ROOT / "fixtures" / "convert").glob("*.yaml") if not p.stem.startswith(("err_", "skip_"))]
+    [p for p in (ROOT / "fixtures" / "convert").glob("*.yaml") if not p.stem.startswith(("err_", "skip_", "multi_run"))]
     + list((TARGETS / "inputs").glob("*.yaml")),
     key=lambda p: p.stem,
 )

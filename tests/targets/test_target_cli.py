@@ -33,7 +33,7 @@ def test_automodel_yaml_on_stdout_parses_and_warns_about_torchao() -> None:
     assert result.code == 0, result.stderr
     data = yaml.safe_load(result.stdout)
     assert data["fp8"]["enabled"] is True and data["distributed"]["mp_policy"]["param_dtype"] == "bfloat16"
-    assert "[automodel-fp8-torchao]" in result.stderr
+    assert "NMP123 [warning] AutoModel's fp8 block runs torchao" in result.stderr
 
 
 def test_out_dir_uses_the_target_suffix(tmp_path: Path) -> None:

@@ -109,7 +109,7 @@ def test_recipe_names(stem: str, recipe: str | None) -> None:
 
 
 def test_snapshot_constructor_semantics() -> None:
-    """Bridge 0.6: fp8_param= is overwritten by fp8_param_gather; fp8_param_gather sets both."""
+    """Bridge 0.6.2: fp8_param= is overwritten by fp8_param_gather; fp8_param_gather sets both."""
     assert snapshot.effective({"fp8_param": True})["fp8_param"] is False
     assert snapshot.effective({"fp8_param_gather": True})["fp8_param"] is True
     assert snapshot.FIELDS["fp8_recipe"] == "tensorwise"
@@ -122,8 +122,8 @@ def test_snapshot_constructor_semantics() -> None:
     assert snapshot.RECIPES["nanov2_bf16_with_fp8_current_scaling_mixed"]["fp8_recipe"] == "blockwise"
     names = [n for n in snapshot.RECIPES]
     assert (
-        len(names) == 14
-        and len({tuple(sorted(map(str, snapshot.effective(f).items()))) for f in snapshot.RECIPES.values()}) == 14
+        len(names) == 15
+        and len({tuple(sorted(map(str, snapshot.effective(f).items()))) for f in snapshot.RECIPES.values()}) == 15
     )
 
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from gpu_helpers import stack_missing
 
 from migrate.convert import ConvertOptions
 from migrate.verify.check import structural_check
@@ -22,7 +23,7 @@ def gpu():
 
     reason = numeric.unavailable_reason() or torchao_numeric.unavailable_reason()
     if reason is not None:
-        pytest.skip(f"approximate check needs CUDA, Transformer Engine and torchao: {reason}")
+        stack_missing(f"approximate check needs CUDA, Transformer Engine and torchao: {reason}")
     return torchao_numeric
 
 

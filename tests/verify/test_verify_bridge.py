@@ -147,7 +147,7 @@ def test_unknown_field_and_positional_arguments_are_type_errors(tmp_path):
     errors = check(VERIFY / "bf16_no_fp8.yaml", script, tmp_path).structural.errors
     assert errors == (
         "TypeError: MixedPrecisionConfig() takes keyword arguments only (1 positional given)",
-        "TypeError: MixedPrecisionConfig() got an unexpected keyword argument 'fp8_interval' (Bridge 0.6)",
+        "TypeError: MixedPrecisionConfig() got an unexpected keyword argument 'fp8_interval' (Bridge 0.6.2)",
     )
 
 
@@ -176,13 +176,32 @@ def test_independent_recipe_table_agrees_with_the_emitter():
 
     assert [name for name, _ in DEFAULTS] == list(bridge_snapshot.FIELDS)
     assert {n: plain(v) for n, v in DEFAULTS} == {n: plain(v) for n, v in bridge_snapshot.FIELDS.items()}
-    # The 0.6.2 wheel adds one NVFP4 recipe that the emitter (recorded from v0.6.0) does not know.
-    assert set(RECIPES) - set(bridge_snapshot.RECIPES) == {"nemotron_3_ultra_bf16_with_nvfp4_mixed"}
     for name, fields in bridge_snapshot.RECIPES.items():
         ours = {k: plain(v) for k, v in dict(DEFAULTS, **RECIPES[name]).items()}
         theirs = {k: plain(v) for k, v in bridge_snapshot.effective(fields).items()}
         ours["fp8_param"], ours["fp4_param"] = ours["fp8_param_gather"], ours["fp4_param_gather"]
         assert ours == theirs, name
+
+
+def test_emitter_and_verify_describe_the_same_bridge_release():
+    """One Bridge version, one set of recipe names: a recipe only one side knows is a table out of date."""
+    from migrate.emit import bridge_snapshot
+    from migrate.verify import bridge_recipes
+
+    assert bridge_snapshot.BRIDGE_VERSION == bridge_recipes.BRIDGE_VERSION == "0.6.2"
+    assert list(bridge_snapshot.RECIPES) == list(bridge_recipes.RECIPES)
+    assert "nemotron_3_ultra_bf16_with_nvfp4_mixed" in bridge_snapshot.RECIPES
+
+
+def test_nemotron_3_ultra_recipe_keeps_the_last_16_layers_in_bf16(tmp_path):
+    """Bridge 0.6.2: bf16_with_nvfp4_mixed plus first_last_layers_bf16 with 0 layers at the start, 16 at the end."""
+    from migrate.emit import bridge_snapshot
+
+    ultra = bridge_snapshot.effective(bridge_snapshot.RECIPES["nemotron_3_ultra_bf16_with_nvfp4_mixed"])
+    assert (ultra["fp4"], ultra["fp4_recipe"], ultra["fp4_param"], ultra["fp8"]) == ("e2m1", "nvfp4", True, None)
+    assert (ultra["first_last_layers_bf16"], ultra["num_layers_at_start_in_bf16"], ultra["num_layers_at_end_in_bf16"]) == (True, 0, 16)
+    found = rows(check(VERIFY / "bf16_no_fp8.yaml", 'mixed_precision = "nemotron_3_ultra_bf16_with_nvfp4_mixed"\n', tmp_path))
+    assert (found["fp4_format"].migrated, found["fp4_format"].status) == ("e2m1", "differs")
 
 
 def test_cli_target_bridge_exit_statuses(monkeypatch, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from gpu_helpers import require_te_gpu
 
 from migrate.convert import ConvertOptions
 from migrate.verify.check import structural_check
@@ -16,14 +17,7 @@ BRIDGE = ConvertOptions(target="bridge")
 
 @pytest.fixture(scope="module")
 def gpu():
-    from migrate.verify.numeric import unavailable_reason
-
-    reason = unavailable_reason()
-    if reason is not None:
-        pytest.skip(f"numeric check needs a CUDA device with Transformer Engine: {reason}")
-    from migrate.verify import numeric
-
-    return numeric
+    return require_te_gpu()
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from cli_helpers import run_cli
@@ -16,7 +17,7 @@ NO_GPU = "no CUDA device"
 @pytest.fixture
 def no_gpu(monkeypatch):
     """CI has no GPU; make that explicit so the tests mean the same on a GPU machine."""
-    monkeypatch.setattr(numeric, "unavailable_reason", lambda: NO_GPU)
+    monkeypatch.setattr(numeric, "unavailable_reason", lambda *gpus: NO_GPU)
 
 
 def test_equivalent_config_exits_0_and_says_only_the_structural_check_ran(no_gpu):
@@ -43,6 +44,14 @@ def test_require_gpu_without_gpu_exits_3(no_gpu):
     result = run_cli(["verify", f"{VERIFY}/e4m3.yaml", "--require-gpu"])
     assert result.code == 3
     assert "--require-gpu: the numeric check cannot run here: no CUDA device" in result.stderr
+
+
+def test_gpus_2_without_two_gpus_is_a_missing_machine(no_gpu):
+    result = run_cli(["verify", f"{VERIFY}/e4m3.yaml", "--gpus", "2", "--require-gpu"])
+    assert result.code == 3
+    assert "--require-gpu: the numeric check cannot run here: no CUDA device" in result.stderr
+    assert run_cli(["verify", f"{VERIFY}/e4m3.yaml", "--gpus", "2", "--target", "automodel"]).code == 2
+    assert run_cli(["verify", f"{VERIFY}/e4m3.yaml", "--gpus", "2", "--no-numeric"]).code == 2
 
 
 def test_bad_input_exits_2_with_a_located_message(no_gpu, tmp_path):
@@ -81,14 +90,64 @@ def test_no_numeric_skips_without_probing_the_machine(monkeypatch):
     assert "skipped (--no-numeric)" in result.stdout
 
 
-def test_a_gpu_failure_is_reported_not_raised(monkeypatch):
+@pytest.fixture
+def gpu_that_fails(monkeypatch):
+    """A machine that passes every availability probe, then the check raises while it runs."""
+
     def fail(*args, **kwargs):
         raise RuntimeError("CUDA error: out of memory")
 
     monkeypatch.setattr(numeric, "unavailable_reason", lambda: None)
     monkeypatch.setattr(numeric, "recipe_unsupported", lambda *configs: None)
     monkeypatch.setattr(numeric, "run_numeric", fail)
+
+
+@pytest.mark.parametrize("require_gpu", [[], ["--require-gpu"]])
+def test_a_failure_inside_the_numeric_check_exits_4_and_never_reads_as_a_pass(gpu_that_fails, tmp_path, require_gpu):
+    out = tmp_path / "report.json"
+    result = run_cli(["verify", f"{VERIFY}/e4m3.yaml", "--json", str(out), *require_gpu])
+    assert result.code == 4
+    assert "NUMERIC CHECK FAILED: RuntimeError: CUDA error: out of memory" in result.stdout
+    assert "VERIFY INCOMPLETE" in result.stdout and "EQUIVALENT" not in result.stdout
+    assert "the numeric check failed, so verify could not finish (exit 4)" in result.stderr
+    document = json.loads(out.read_text())
+    assert document["exit_status"] == 4 and document["verdict"] == "incomplete: the numeric check failed"
+    assert document["numeric"] == {"ran": False, "failed": "RuntimeError: CUDA error: out of memory"}
+
+
+def test_any_exception_counts_as_a_failure_not_only_runtime_errors(monkeypatch):
+    def unsupported(*configs):
+        raise ValueError("unexpected TE state")
+
+    monkeypatch.setattr(numeric, "unavailable_reason", lambda: None)
+    monkeypatch.setattr(numeric, "recipe_unsupported", unsupported)
+    result = run_cli(["verify", f"{VERIFY}/delayed_hybrid.yaml"])
+    assert result.code == 4
+    assert "ValueError: unexpected TE state" in result.stdout
+
+
+def test_a_recipe_this_gpu_cannot_run_is_a_missing_machine(monkeypatch):
+    monkeypatch.setattr(numeric, "unavailable_reason", lambda: None)
+    monkeypatch.setattr(numeric, "recipe_unsupported", lambda *configs: "MXFP8BlockScaling cannot run on this GPU: needs sm_100")
     result = run_cli(["verify", f"{VERIFY}/e4m3.yaml", "--require-gpu"])
     assert result.code == 3
-    assert "it failed on this machine: RuntimeError: CUDA error: out of memory" in result.stdout
-    assert run_cli(["verify", f"{VERIFY}/e4m3.yaml"]).code == 0
+    assert run_cli(["verify", f"{VERIFY}/e4m3.yaml"]).code == 0  # without --require-gpu: structural only, said so
+
+
+def test_json_dash_writes_the_json_alone_to_stdout():
+    import json as _json
+
+    result = run_cli(["verify", "fixtures/verify/delayed_hybrid.yaml", "--no-numeric", "--json", "-"])
+    assert result.code == 0
+    document = _json.loads(result.stdout)
+    assert document["yaml"] == "fixtures/verify/delayed_hybrid.yaml"
+    assert "Structural check" in result.stderr
+    assert not (Path(__file__).resolve().parents[2] / "-").exists()
+
+
+def test_benchmark_that_cannot_run_says_why(monkeypatch):
+    from migrate.verify import numeric
+
+    monkeypatch.setattr(numeric, "unavailable_reason", lambda *args: "no CUDA device")
+    result = run_cli(["verify", "fixtures/verify/delayed_hybrid.yaml", "--benchmark"])
+    assert "--benchmark: not run: no CUDA device" in result.stderr

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from gpu_helpers import require_te_gpu
 
 from migrate.convert import ConvertOptions
 from migrate.verify.check import structural_check
@@ -18,14 +19,7 @@ TWO_GIB = 2 * 2**30
 
 @pytest.fixture(scope="module")
 def gpu():
-    from migrate.verify.numeric import unavailable_reason
-
-    reason = unavailable_reason()
-    if reason is not None:
-        pytest.skip(f"numeric check needs a CUDA device with Transformer Engine: {reason}")
-    from migrate.verify import numeric
-
-    return numeric
+    return require_te_gpu()
 
 
 def _verify(numeric, name: str, script: str | None = None, steps: int = 10):

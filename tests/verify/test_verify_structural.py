@@ -61,7 +61,7 @@ def test_naive_migration_differs_on_history_and_algorithm():
     assert (rows["amax_history_len"].legacy, rows["amax_history_len"].migrated) == (1024, 1)
     assert (rows["amax_compute_algo"].legacy, rows["amax_compute_algo"].migrated) == ("max", "most_recent")
     assert "legacy path code default" in rows["amax_history_len"].legacy_why
-    assert rows["amax_history_len"].migrated_why == "MegatronMixedPrecision default fp8_amax_history_len=1 (NeMo 2.5)"
+    assert rows["amax_history_len"].migrated_why == "MegatronMixedPrecision default fp8_amax_history_len=1 (NeMo 2.7)"
     assert not result.equivalent
     assert result.legacy_run.recipe.describe() == (
         "DelayedScaling(fp8_format=Format.HYBRID, margin=0, amax_history_len=1024, amax_compute_algo='max', "
@@ -154,7 +154,7 @@ def test_missing_or_repeated_plugin_call_is_bad_input(tmp_path):
     assert ":4:5: 2 MegatronMixedPrecision calls (lines 3, 4)" in str(error.value)
 
 
-@pytest.mark.parametrize("target", ["2.0", "2.2", "2.3", "2.4", "2.5"])
+@pytest.mark.parametrize("target", ["2.0", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7"])
 @pytest.mark.parametrize("name", ["delayed_hybrid.yaml", "fp16_fp8.yaml"])
 def test_generated_module_is_equivalent_for_every_target_release(name, target):
     result = check(VERIFY / name, target_nemo=target)
@@ -167,6 +167,7 @@ def test_independent_signature_table_agrees_with_the_emitter():
     from migrate.emit.signatures import SIGNATURES
     from migrate.verify.nemo2_signatures import PARAMETERS, REQUIRED
 
+    assert list(PARAMETERS) == list(SIGNATURES)
     for version, parameters in PARAMETERS.items():
         ours = {name: ("required" if default == REQUIRED else default) for name, default in parameters}
         theirs = {name: ("required" if default is EMIT_REQUIRED else default) for name, default in SIGNATURES[version].items()}
@@ -181,3 +182,82 @@ def test_nemo_run_config_form_is_read(tmp_path):
     )
     result = check(VERIFY / "history_default.yaml", script, tmp_path)
     assert result.structural.differences == ()
+
+
+# --- NeMo 2.6/2.7: fp4 / fp4_recipe (NVFP4). NeMo 1.x never trained in FP4. -------------------------
+
+BF16_O2 = "precision='bf16-mixed', params_dtype=torch.bfloat16"
+
+
+@pytest.mark.parametrize("target", ["2.6", "2.7"])
+def test_fp4_in_a_migrated_script_is_a_difference(target, tmp_path):
+    script = HEADER + f"plugin = nl.MegatronMixedPrecision({BF16_O2}, fp4='e2m1')\n"
+    result = check(VERIFY / "bf16_no_fp8.yaml", script, tmp_path, target_nemo=target)
+    row = next(row for row in result.structural.rows if row.key == "fp4_format")
+    assert (row.legacy, row.migrated, row.status) == (None, "e2m1", "differs")
+    assert row.legacy_why == "NeMo 1.x has no FP4 (NVFP4) training"
+    assert "NVFP4" in row.migrated_why and f"fp4_recipe='nvfp4' (NeMo {target})" in row.migrated_why
+    assert result.structural.errors == () and not result.equivalent
+
+
+def test_fp4_left_at_its_default_adds_no_row(tmp_path):
+    script = HEADER + f"plugin = nl.MegatronMixedPrecision({BF16_O2}, fp4=None, fp4_recipe='nvfp4')\n"
+    result = check(VERIFY / "bf16_no_fp8.yaml", script, tmp_path, target_nemo="2.7")
+    assert "fp4_format" not in {row.key for row in result.structural.rows}
+    assert result.equivalent
+
+
+def test_fp4_before_nemo_2_6_is_a_type_error(tmp_path):
+    script = HEADER + f"plugin = nl.MegatronMixedPrecision({BF16_O2}, fp4='e2m1', fp4_recipe='nvfp4')\n"
+    errors = check(VERIFY / "bf16_no_fp8.yaml", script, tmp_path, target_nemo="2.5").structural.errors
+    assert errors == (
+        "TypeError: MegatronMixedPrecision() got an unexpected keyword argument 'fp4' (NeMo 2.5)",
+        "TypeError: MegatronMixedPrecision() got an unexpected keyword argument 'fp4_recipe' (NeMo 2.5)",
+    )
+
+
+@pytest.mark.parametrize(
+    "arguments,error",
+    [
+        ("fp4='e2m1', fp8='hybrid'", "fp4 and fp8 both set: Megatron-core TransformerConfig raises ValueError"),
+        ("fp4='e2m1', fp4_recipe='custom'",
+         "fp4_recipe='custom' needs fp4_quantizer_factory, which MegatronMixedPrecision cannot set: Megatron-core raises"),
+        ("fp4='e2m1', fp4_recipe='mxfp4'",
+         "fp4_recipe='mxfp4': Megatron-core get_fp4_recipe raises (NVFP4BlockScaling is the FP4 recipe)"),
+    ],
+)
+def test_fp4_combinations_megatron_core_refuses(arguments, error, tmp_path):
+    script = HEADER + f"plugin = nl.MegatronMixedPrecision({BF16_O2}, {arguments})\n"
+    assert error in check(VERIFY / "bf16_no_fp8.yaml", script, tmp_path, target_nemo="2.7").structural.errors
+
+
+def test_fp4_recipe_without_fp4_is_inert(tmp_path):
+    script = HEADER + f"plugin = nl.MegatronMixedPrecision({BF16_O2}, fp4_recipe='custom')\n"
+    result = check(VERIFY / "bf16_no_fp8.yaml", script, tmp_path, target_nemo="2.7")
+    assert result.structural.errors == () and result.equivalent
+
+
+def test_positional_arguments_shift_past_fp8_param_gather_in_nemo_2_6(tmp_path):
+    """2.6 inserts fp4, fp4_recipe after fp8_param_gather: the 18th positional value is fp4, not fp16_loss_scale."""
+    positional = "'bf16-mixed', torch.bfloat16, None, None, False, True, None, 'delayed', False, 0, 1, 'most_recent', True, False, False, None, False, 'e2m1'"
+    script = HEADER + f"plugin = nl.MegatronMixedPrecision({positional})\n"
+    on_2_6 = check(VERIFY / "bf16_no_fp8.yaml", script, tmp_path, target_nemo="2.6")
+    assert {row.key: row.migrated for row in on_2_6.structural.differences} == {"fp4_format": "e2m1"}
+    on_2_5 = check(VERIFY / "bf16_no_fp8.yaml", script, tmp_path, target_nemo="2.5")
+    assert "fp4_format" not in {row.key for row in on_2_5.structural.rows}  # there it is fp16_loss_scale
+    assert on_2_5.structural.errors == ("fp16_loss_scale='e2m1' is not a number: Megatron-core's loss scaler cannot use it",)
+
+
+@pytest.mark.parametrize(
+    "arguments,error",
+    [
+        ("fp16_loss_scale='128'", "fp16_loss_scale='128' is not a number: Megatron-core's loss scaler cannot use it"),
+        ("fp16_initial_loss_scale='big'", "fp16_initial_loss_scale='big' is not a number: Megatron-core's loss scaler cannot use it"),
+        ("fp16_hysteresis=None", "fp16_hysteresis=None: Megatron-core's DynamicGradScaler needs a number"),
+    ],
+)
+def test_unusable_loss_scale_arguments_are_errors_not_crashes(arguments, error, tmp_path):
+    script = HEADER + f"plugin = nl.MegatronMixedPrecision('16-mixed', params_dtype=torch.half, pipeline_dtype=torch.half, {arguments})\n"
+    result = check(VERIFY / "fp16_fp8.yaml", script, tmp_path)
+    assert error in result.structural.errors
+    assert result.migrated_run.scaler is None

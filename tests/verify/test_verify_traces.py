@@ -1,11 +1,9 @@
-"""Trace comparison, the reference thresholds and the loss scaler: the numeric check's CPU parts."""
+"""Trace comparison and the reference thresholds: the numeric check's CPU parts."""
 
 from __future__ import annotations
 
 import math
 
-from migrate.verify.loss_scaler import LossScaler
-from migrate.verify.recipes import ScalerConfig
 from migrate.verify.traces import (
     MAX_RELATIVE_ERROR,
     MIN_COSINE,
@@ -58,25 +56,3 @@ def test_reference_thresholds():
     assert good.within_thresholds and good.worst_relative_error == MAX_RELATIVE_ERROR
     assert not ReferenceCheck("migrated", (0.05, math.nan), (0.999, 0.999)).within_thresholds
     assert not ReferenceCheck("migrated", (0.05,), (MIN_COSINE - 0.01,)).within_thresholds
-
-
-def run_scaler(config: ScalerConfig, infs: list[bool]) -> list[float]:
-    scaler = LossScaler(config)
-    scales = []
-    for found_inf in infs:
-        scaler.update(found_inf)
-        scales.append(scaler.scale)
-    return scales
-
-
-def test_dynamic_scaler_grows_after_the_window_and_backs_off_after_hysteresis():
-    config = ScalerConfig("dynamic", 1024.0, growth_interval=2, hysteresis=2)
-    assert run_scaler(config, [False, False, True, True, True, False]) == [1024.0, 2048.0, 2048.0, 1024.0, 512.0, 512.0]
-
-
-def test_floor_and_constant_scaler():
-    floored = ScalerConfig("dynamic", 2.0, growth_interval=100, hysteresis=1, min_scale=1.0)
-    assert run_scaler(floored, [True, True, True]) == [1.0, 1.0, 1.0]
-    unfloored = ScalerConfig("dynamic", 2.0, growth_interval=100, hysteresis=1, min_scale=None)
-    assert run_scaler(unfloored, [True, True, True]) == [1.0, 0.5, 0.25]
-    assert run_scaler(ScalerConfig("constant", 128.0), [True, False]) == [128.0, 128.0]

@@ -1,9 +1,27 @@
-"""JUnit XML: one test suite per file, one failing test case per diagnostic (a passing one if clean)."""
+"""JUnit XML: one test suite per file, one failing test case per diagnostic (a passing one if clean).
+
+Built with xml.etree, which escapes markup; characters XML 1.0 cannot carry at all (C0 controls other
+than tab and newline, lone surrogates, U+FFFE/U+FFFF), which a message may quote from its input, are
+written as visible escapes (`\\x01`) so the report stays well-formed.
+"""
 
 from __future__ import annotations
 
+import re
+import xml.etree.ElementTree as ET
 from collections import defaultdict
-from xml.sax.saxutils import quoteattr
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(value: str) -> str:
+    """`value` with every character XML 1.0 forbids replaced by its Python escape."""
+    return _NOT_XML.sub(lambda m: repr(m.group())[1:-1], value)
+
+
+def _element(parent: ET.Element | None, tag: str, **attributes: str) -> ET.Element:
+    clean = {name: xml_text(value) for name, value in attributes.items()}
+    return ET.Element(tag, clean) if parent is None else ET.SubElement(parent, tag, clean)
 
 
 def render(data) -> str:
@@ -12,23 +30,16 @@ def render(data) -> str:
         by_file[d.path].append(d)
     paths = list(dict.fromkeys([*data.files, *by_file]))
     tests = sum(max(len(by_file.get(path, [])), 1) for path in paths)
-    out = ['<?xml version="1.0" encoding="UTF-8"?>',
-           f'<testsuites name="nemo-migrate" tests="{tests}" failures="{len(data.diagnostics)}">']
+    root = _element(None, "testsuites", name="nemo-migrate", tests=str(tests), failures=str(len(data.diagnostics)))
     for path in paths:
         found = by_file.get(path, [])
-        out.append(f'  <testsuite name={quoteattr(path)} tests="{max(len(found), 1)}" failures="{len(found)}">')
+        suite = _element(root, "testsuite", name=path, tests=str(max(len(found), 1)), failures=str(len(found)))
         if not found:
-            out.append(f'    <testcase name="nemo-migrate" classname={quoteattr(path)}/>')
+            _element(suite, "testcase", name="nemo-migrate", classname=path)
         for d in found:
-            name = quoteattr(f"{d.code} {d.name}")
-            out.append(f'    <testcase name={name} classname={quoteattr(path)} file={quoteattr(path)} line="{d.line}" column="{d.col}">')
-            out.append(f'      <failure message={quoteattr(d.message)} type={quoteattr(d.severity)}>'
-                       f'{_text(f"{d.path}:{d.line}:{d.col}: {d.code} {d.message}")}</failure>')
-            out.append("    </testcase>")
-        out.append("  </testsuite>")
-    out.append("</testsuites>")
-    return "\n".join(out) + "\n"
-
-
-def _text(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            case = _element(suite, "testcase", name=f"{d.code} {d.name}", classname=path, file=path,
+                            line=str(d.line), column=str(d.col))
+            failure = _element(case, "failure", message=d.message, type=d.severity)
+            failure.text = xml_text(f"{d.path}:{d.line}:{d.col}: {d.code} {d.message}")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

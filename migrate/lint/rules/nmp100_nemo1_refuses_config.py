@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from migrate.lint.rule import Report, Rule
+from migrate.lint.findings import error_reports
+from migrate.lint.rule import Rule
 
 
 def check(ctx):
-    error = ctx.spec_error
-    if error is None or error.location.line is None or error.location.line in ctx.refusal_lines:
-        return
-    line, col = error.location.line, error.location.col or 1
-    end_col = col + 1
-    for span in ctx.document.key_spans.values():
-        if span.line == line and span.col == col:
-            end_col = span.end_col
-            break
-    yield Report(line, col, line, end_col, error.message)
+    """The spec builder decides the refusal (migrate.legacy); this rule owns its code."""
+    yield from error_reports(ctx, "NMP100")
 
 
 RULE = Rule(

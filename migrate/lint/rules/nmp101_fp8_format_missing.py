@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
+from migrate.lint.findings import error_reports
 from migrate.lint.rule import Rule
 
 
 def check(ctx):
-    if ctx.flag("fp8") and not ctx.flag("fp8_e4m3") and not ctx.flag("fp8_hybrid"):
-        yield ctx.at_key(
-            ctx.model_key("fp8"),
-            "fp8: True but neither fp8_e4m3 nor fp8_hybrid is True: NeMo 1.0 raises 'fp8 enabled but "
-            "fp8_format (fp8_e4m3 | fp8_hybrid) is not set.'",
-        )
+    """The spec builder decides the refusal (migrate.legacy); this rule owns its code."""
+    yield from error_reports(ctx, "NMP101")
 
 
 RULE = Rule(
@@ -31,5 +28,4 @@ RULE = Rule(
     good="trainer:\n  precision: bf16\nmodel:\n  transformer_engine: True\n  fp8: True\n  fp8_e4m3: False\n  fp8_hybrid: True\n",
     bad_at=((5, 3),),
     check=check,
-    refusal=True,
 )

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
+from migrate.lint.findings import reports_for
 from migrate.lint.rule import Rule
 
 
 def check(ctx):
-    if ctx.flag("fp8") and ctx.flag("fp8_e4m3") and ctx.flag("fp8_hybrid"):
-        yield ctx.at_key(
-            ctx.model_key("fp8_hybrid"),
-            "fp8_e4m3 and fp8_hybrid are both True: NeMo 1.0 checks fp8_e4m3 first and ignores fp8_hybrid, "
-            "so FP8 ran in E4M3 (gradients too); keep only the format you mean",
-        )
+    """The semantics report the fact (migrate.legacy); this rule owns its code."""
+    yield from reports_for(ctx, "NMP102")
 
 
 RULE = Rule(

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from migrate.errors import InputError
-from migrate.legacy import values as V
+from migrate.lint.findings import error_reports
 from migrate.lint.rule import Rule
 
 
 def check(ctx):
-    keys = [ctx.model_key("precision")]
-    if ctx.layout.has_trainer:
-        keys.insert(0, "trainer.precision")
-    for key in keys:
-        raw = ctx.get(key)
-        if raw is None or not raw.known:
-            continue
-        try:
-            V.as_precision(raw, ctx.path)
-        except InputError as error:
-            yield ctx.at_value(key, error.message)
+    """The spec builder decides the refusal (migrate.legacy); this rule owns its code."""
+    yield from error_reports(ctx, "NMP106")
 
 
 RULE = Rule(
@@ -35,7 +25,6 @@ RULE = Rule(
     ),
     bad="trainer:\n  precision: bf16-true\nmodel:\n  megatron_amp_O2: True\n",
     good="trainer:\n  precision: bf16\nmodel:\n  megatron_amp_O2: True\n",
-    bad_at=((2, 14),),
+    bad_at=((2, 3),),
     check=check,
-    refusal=True,
 )

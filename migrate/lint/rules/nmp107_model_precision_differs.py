@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
+from migrate.lint.findings import reports_for
 from migrate.lint.rule import Rule
 
 
 def check(ctx):
-    if not ctx.layout.model or not ctx.layout.has_trainer:
-        return
-    key = ctx.model_key("precision")
-    model = ctx.precision(key)
-    if model is None:
-        return
-    # trainer.precision absent: PyTorch Lightning's default '32-true'
-    trainer = ctx.precision("trainer.precision") if ctx.get("trainer.precision") is not None else "fp32"
-    if trainer is not None and model != trainer:
-        yield ctx.at_key(
-            key,
-            f"{key} ({model}) differs from trainer.precision ({trainer}): NeMo 1.0 built the model in {model} "
-            f"under a {trainer} trainer plugin; NeMo 2.0 has one precision",
-        )
+    """The semantics report the fact (migrate.legacy); this rule owns its code."""
+    yield from reports_for(ctx, "NMP107")
 
 
 RULE = Rule(

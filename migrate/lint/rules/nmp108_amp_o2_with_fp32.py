@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
+from migrate.lint.findings import error_reports
 from migrate.lint.rule import Rule
 
 
-def o2_key(ctx) -> str | None:
-    """Where megatron_amp_O2 is written: the model section, or the root of inference configs."""
-    key = ctx.model_key("megatron_amp_O2")
-    if ctx.get(key) is not None:
-        return key
-    if ctx.layout.model and ctx.get("megatron_amp_O2") is not None:
-        return "megatron_amp_O2"
-    return None
-
-
-def o2_enabled(ctx) -> bool:
-    key = o2_key(ctx)
-    if key is None or ctx.flag("fsdp"):  # FSDP forces O2 off
-        return False
-    return ctx.known(key) is True or ctx.known(key) == 1
-
-
 def check(ctx):
-    if o2_enabled(ctx) and ctx.compute_dtype() == "fp32":
-        yield ctx.at_key(
-            o2_key(ctx),
-            "megatron_amp_O2: True with precision 32: NeMo 1.0 refuses this (Float16Module raises 'Either "
-            "config.fp16 or config.bf16 should be True')",
-        )
+    """The spec builder decides the refusal (migrate.legacy); this rule owns its code."""
+    yield from error_reports(ctx, "NMP108")
 
 
 RULE = Rule(
@@ -46,5 +26,4 @@ RULE = Rule(
     good="trainer:\n  precision: 32\nmodel:\n  megatron_amp_O2: False\n",
     bad_at=((4, 3),),
     check=check,
-    refusal=True,
 )

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
+from migrate.lint.findings import error_reports
 from migrate.lint.rule import Rule
-from migrate.lint.rules.nmp108_amp_o2_with_fp32 import o2_enabled, o2_key
 
 
 def check(ctx):
-    if not ctx.layout.model or not o2_enabled(ctx) or ctx.compute_dtype() != "fp16":
-        return
-    if not isinstance(ctx.config.section(ctx.model_key("optim")), dict):
-        return
-    name = ctx.known(ctx.model_key("optim.name"))
-    if name in ctx.profile.distributed_optimizers:
-        return
-    yield ctx.at_key(
-        o2_key(ctx),
-        f"precision 16 with megatron_amp_O2: True needs optim.name: distributed_fused_adam (got {name!r}): "
-        "NeMo 1.0 raises 'fp16 training is not yet supported with O2'",
-    )
+    """The spec builder decides the refusal (migrate.legacy); this rule owns its code."""
+    yield from error_reports(ctx, "NMP109")
 
 
 RULE = Rule(
@@ -37,5 +27,4 @@ RULE = Rule(
     good="trainer:\n  precision: 16\nmodel:\n  megatron_amp_O2: True\n  optim:\n    name: distributed_fused_adam\n",
     bad_at=((4, 3),),
     check=check,
-    refusal=True,
 )

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+from migrate.lint.findings import error_reports
 from migrate.lint.rule import Rule
 
 
 def check(ctx):
-    if ctx.flag("fp8") and ctx.flag("fsdp"):
-        yield ctx.at_key(
-            ctx.model_key("fsdp"),
-            "fsdp: True with fp8: True: NeMo 1.0 raises 'Torch FSDP does not support FP8.'",
-        )
+    """The spec builder decides the refusal (migrate.legacy); this rule owns its code."""
+    yield from error_reports(ctx, "NMP110")
 
 
 RULE = Rule(
@@ -28,5 +26,4 @@ RULE = Rule(
     good="trainer:\n  precision: bf16\nmodel:\n  fsdp: False\n  fp8: True\n  fp8_hybrid: True\n",
     bad_at=((4, 3),),
     check=check,
-    refusal=True,
 )

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
+from migrate.lint.findings import reports_for
 from migrate.lint.rule import Rule
 
 
 def check(ctx):
-    key = ctx.model_key("fp8_interval")
-    value = ctx.known(key)
-    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)) or value == 1:
-        return
-    yield ctx.at_value(
-        key,
-        f"fp8_interval: {value} is ignored by Transformer Engine >= 1.8 (removed in TE 2.2) and has no "
-        "NeMo 2.0 argument: amax and scales are updated every step",
-    )
+    """The semantics report the fact (migrate.legacy); this rule owns its code."""
+    yield from reports_for(ctx, "NMP111")
 
 
 RULE = Rule(
@@ -31,6 +25,6 @@ RULE = Rule(
     ),
     bad="trainer:\n  precision: bf16\nmodel:\n  transformer_engine: True\n  fp8: True\n  fp8_hybrid: True\n  fp8_interval: 4\n",
     good="trainer:\n  precision: bf16\nmodel:\n  transformer_engine: True\n  fp8: True\n  fp8_hybrid: True\n  fp8_interval: 1\n",
-    bad_at=((7, 17),),
+    bad_at=((7, 3),),
     check=check,
 )

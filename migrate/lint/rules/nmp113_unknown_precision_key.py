@@ -44,10 +44,10 @@ def check(ctx):
             continue
         hint = f" (did you mean {suggestion!r}?)" if suggestion else ""
         yield ctx.at_key(ctx.model_key(key), f"{key!r} is not a precision key NeMo reads; it has no effect{hint}")
-    trainer = ctx.config.section("trainer") if ctx.layout.has_trainer else None
+    trainer = ctx.config.section(ctx.layout.trainer) if ctx.layout.has_trainer else None
     for key in trainer or ():
         if isinstance(key, str) and key != "precision" and difflib.get_close_matches(key, ["precision"], cutoff=0.8):
-            yield ctx.at_key(f"trainer.{key}", f"{key!r} is not a trainer setting; it has no effect (did you mean 'precision'?)")
+            yield ctx.at_key(ctx.layout.trainer_key(key), f"{key!r} is not a trainer setting; it has no effect (did you mean 'precision'?)")
 
 
 RULE = Rule(

@@ -1,0 +1,110 @@
+"""fp16 loss-scaling facts of NeMo 1.0: which trainer builder ran the job, and the GradScaler it built."""
+
+from __future__ import annotations
+
+import pytest
+from facts import codes, reader
+
+from migrate.legacy import precision as P
+from migrate.legacy import scaler as S
+
+FP16 = {"trainer.precision": 16}
+
+
+@pytest.mark.parametrize(
+    ("keys", "release", "builder", "expected"),
+    [
+        pytest.param({**FP16, "model.fp8": False}, "1.23", None, "gpt", id="default: MegatronTrainerBuilder"),
+        pytest.param({**FP16, "model.mcore_bert": True}, "1.23", None, "bert", id="mcore_bert key: BERT builder"),
+        pytest.param({**FP16, "model.bert_binary_head": True}, "1.23", None, "bert", id="bert_binary_head key: BERT builder"),
+        pytest.param({"name": "megatron_bert", **FP16}, "1.23", None, "bert", id="job name says BERT"),
+        pytest.param({"name": "megatron_t5", **FP16}, "1.23", None, "t5", id="job name says T5"),
+        pytest.param({**FP16, "model.peft.peft_scheme": "lora"}, "1.23", None, "lmpp", id="model.peft: PEFT script, LMPP"),
+        pytest.param({**FP16, "model.peft.peft_scheme": "lora"}, "1.18", None, "gpt", id="no PEFT script PP switch before 1.19"),
+        pytest.param({**FP16, "model.restore_from_path": "x.nemo", "model.data.train_ds.file_names": ["a"]}, "1.23", None, "lmpp",
+                     id="1.23 SFT (megatron_gpt_finetuning.py) uses LMPP"),
+        pytest.param({**FP16, "model.restore_from_path": "x.nemo", "model.data.train_ds.file_names": ["a"]}, "1.22", None, "gpt",
+                     id="1.18-1.22 SFT (megatron_gpt_sft.py) builds its own scaler, never disabled"),
+        pytest.param({**FP16, "model.peft.peft_scheme": "lora"}, "1.23", "gpt", "gpt", id="--trainer-builder wins"),
+    ],
+)
+def test_trainer_builder(keys, release, builder, expected) -> None:
+    assert S.trainer_builder(reader(keys, release, builder)).value == expected
+
+
+def _loss(keys, release="1.23", builder=None):
+    r = reader(keys, release, builder)
+    trainer = P.trainer_precision(r)
+    return S.loss_scaling(r, trainer, P.fsdp(r), S.trainer_builder(r)), r
+
+
+@pytest.mark.parametrize(
+    ("keys", "release", "builder", "enabled"),
+    [
+        pytest.param(FP16, "1.23", None, True, id="fp16 builds NeMo's GradScaler"),
+        pytest.param({"trainer.precision": "bf16"}, "1.23", None, False, id="bf16: no loss scaling"),
+        pytest.param({**FP16, "model.peft.peft_scheme": "lora", "model.pipeline_model_parallel_size": 2}, "1.23", None, False,
+                     id="LMPP builder disables the scaler with PP > 1"),
+        pytest.param({**FP16, "model.peft.peft_scheme": "lora", "model.pipeline_model_parallel_size": 1}, "1.23", None, True,
+                     id="LMPP builder with PP 1 keeps it"),
+        pytest.param({**FP16, "model.pipeline_model_parallel_size": 4}, "1.23", None, True, id="GPT builder never disables it"),
+        pytest.param({**FP16, "model.fsdp": True}, "2.x", None, False, id="2.x tree: no GradScaler with FSDP"),
+        pytest.param({**FP16, "model.fsdp": True}, "1.23", None, True, id="1.23: FSDP keeps the scaler"),
+    ],
+)
+def test_scaler_enabled(keys, release, builder, enabled) -> None:
+    assert _loss(keys, release, builder)[0].enabled.value is enabled
+
+
+@pytest.mark.parametrize(
+    ("keys", "release", "expected"),
+    [
+        pytest.param(FP16, "1.23", (float(2**32), 1000, 2), id="MegatronTrainerBuilder defaults 2**32 / 1000 / 2"),
+        pytest.param({**FP16, "model.native_amp_init_scale": 65536, "model.native_amp_growth_interval": 500, "model.hysteresis": 4},
+                     "1.23", (65536.0, 500, 4), id="native_amp_* and hysteresis as written"),
+        pytest.param({"name": "megatron_bert", **FP16, "model.hysteresis": 4}, "1.23", (float(2**32), 1000, 1),
+                     id="BERT builder passes no hysteresis: GradScaler default 1"),
+        pytest.param({**FP16, "model.hysteresis": 4}, "1.5", (float(2**32), 1000, 1), id="1.5 GradScaler has no hysteresis"),
+        pytest.param({"trainer.precision": "16"}, "1.20", (float(2**16), 2000, 1),
+                     id="1.6-1.20: '16' is not 16: Lightning's AMP plugin with torch's default scaler"),
+        pytest.param({"trainer.precision": "16"}, "1.21", (float(2**32), 1000, 2), id="1.21+ builder accepts '16'"),
+    ],
+)
+def test_scaler_settings(keys, release, expected) -> None:
+    loss, _ = _loss(keys, release)
+    assert (loss.initial_scale.value, loss.growth_interval.value, loss.hysteresis.value) == expected
+    assert loss.min_scale.value is None  # NeMo's GradScaler has no floor
+
+
+def test_loss_scaling_keys_outside_fp16_are_reported() -> None:
+    _, r = _loss({"trainer.precision": "bf16", "model.hysteresis": 2})
+    assert "loss-scaling-key-unused" in codes(r)
+
+
+def test_lmpp_without_a_pipeline_size_keeps_the_scaler() -> None:
+    loss, _ = _loss({**FP16, "model.peft.peft_scheme": "lora"})
+    assert loss.enabled.value is True
+
+
+@pytest.mark.parametrize(
+    ("keys", "release", "expected"),
+    [
+        pytest.param({"trainer.precision": "bf16", "model.megatron_amp_O2": True, "model.optim.name": "fused_adam"}, "1.23",
+                     "MegatronHalfPrecisionPlugin", id="O2 without distributed Adam"),
+        pytest.param({"trainer.precision": "bf16", "model.megatron_amp_O2": True, "model.optim.name": "distributed_fused_adam"},
+                     "1.23", "PipelineMixedPrecisionPlugin", id="O2 with distributed Adam"),
+        pytest.param({"trainer.precision": 16, "model.megatron_amp_O2": False}, "1.23", "PipelineMixedPrecisionPlugin", id="O1"),
+        pytest.param({"trainer.precision": 16, "model.fsdp": True}, "1.23", "FSDPMixedPrecisionPlugin", id="FSDP"),
+        pytest.param({"trainer.precision": 32, "model.fp8": False}, "1.23", "none", id="fp32: no plugin"),
+        pytest.param({"trainer.precision": 16, "model.fp8": False}, "1.6", "NativeMixedPrecisionPlugin", id="1.5-1.6 O1: Lightning's AMP"),
+        pytest.param({"trainer.precision": "16", "model.fp8": False}, "1.20", "Lightning's own AMP plugin", id="1.6-1.20 '16' string"),
+    ],
+)
+def test_precision_plugin(keys, release, expected) -> None:
+    from migrate.legacy import optimizer as O
+
+    r = reader(keys, release)
+    trainer = P.trainer_precision(r)
+    fsdp = P.fsdp(r)
+    o2 = P.megatron_amp_o2(r, fsdp)
+    assert S.precision_plugin(r, trainer, o2, fsdp, O.is_distributed(r, O.optimizer_name(r))).value == expected

@@ -1,0 +1,45 @@
+"""convert and verify agree with each other: for every config convert accepts, `verify --no-numeric` of
+convert's own output is equivalent, and every row that is not equal is a limitation that convert
+reported with the same finding code (issue: "Convert and verify agree with each other")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from migrate.convert import ConvertOptions, convert_path
+from migrate.errors import InputError
+from migrate.verify.check import structural_check
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = sorted(p for p in (ROOT / "fixtures" / "convert").glob("*.yaml") if not p.stem.startswith(("err_", "skip_", "multi_run")))
+TARGETS = ("nemo2", "bridge", "automodel")
+
+
+def _disagreements(path: Path, target: str) -> list[str]:
+    options = ConvertOptions(target=target)
+    try:
+        result = structural_check(str(path), options)
+    except InputError:
+        return []  # refused or skipped by convert too
+    codes = {finding.code for finding in convert_path(str(path), options).findings}
+    problems = [f"{row.key}: {row.legacy!r} -> {row.migrated!r} differs" for row in result.structural.rows if row.status == "differs"]
+    problems += [
+        f"{row.key}: limitation {row.code!r} that convert did not report"
+        for row in result.structural.rows
+        if row.status == "limitation" and row.code not in codes
+    ]
+    return problems + list(result.structural.errors)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
+def test_fixture_conversions_verify_against_themselves(path: Path, target: str) -> None:
+    assert _disagreements(path, target) == []
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_corpus_conversions_verify_against_themselves(corpus_dev: Path, target: str) -> None:
+    found = {path.name: problems for path in sorted(corpus_dev.glob("*.yaml")) if (problems := _disagreements(path, target))}
+    assert found == {}
