@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m conformance", description=__doc__.splitlines()[0])
     parser.add_argument("targets", nargs="*", help="all | STACK | ENV (default: all); or `lock NAME...`, `list`")
     parser.add_argument("--no-install", action="store_true", help="skip environments that are not cached instead of installing them")
-    parser.add_argument("--corpus", help="directory of extra legacy YAML configs (default: ../shared/corpus/dev when present)")
+    parser.add_argument("--corpus", help="directory of extra legacy YAML configs (default: $NEMO_MIGRATE_CORPUS_DEV when set)")
     parser.add_argument("--json", help="also write every result to this JSON file")
     parser.add_argument("--reuse", action="store_true", help="with `lock`: freeze the cached environment as it is")
     args = parser.parse_args(argv)

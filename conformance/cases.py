@@ -2,12 +2,14 @@
 `verify` says each side trains with. Runs in the project's own environment (it imports `migrate`).
 
 Inputs are every YAML under fixtures/ that converts (a first line `# nemo-migrate-args: ...` gives
-its --set / --env / --nemo1-version, as for the golden tests) and, when present, every config of the
-development corpus that converts.
+its --set / --env / --nemo1-version, as for the golden tests) and, when a corpus directory is given
+(`--corpus DIR` or the `NEMO_MIGRATE_CORPUS_DEV` variable the tests also read), every config in it
+that converts.
 """
 
 from __future__ import annotations
 
+import os
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +22,7 @@ from migrate.verify.check import structural_check
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
-DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "dev"
+CORPUS_VARIABLE = "NEMO_MIGRATE_CORPUS_DEV"
 ARGS_MARKER = "# nemo-migrate-args:"
 
 
@@ -53,6 +55,17 @@ class Case:
     @property
     def id(self) -> str:
         return self.input.id
+
+
+def corpus_dir(explicit: str | None = None) -> Path | None:
+    """The extra corpus: `explicit` (--corpus), else $NEMO_MIGRATE_CORPUS_DEV; None when neither names a directory."""
+    chosen = explicit or os.environ.get(CORPUS_VARIABLE)
+    if not chosen:
+        return None
+    path = Path(chosen).expanduser()
+    if not path.is_dir():
+        raise SystemExit(f"corpus {chosen!r} is not a directory")
+    return path
 
 
 def _header_options(path: Path) -> dict[str, Any]:

@@ -14,14 +14,16 @@ from conformance.cases import Input, prepare_target
 from conformance.compare import EnvResult, add_answers
 from conformance.envs import Env
 from conformance.mcore_rows import ROWS, mcore_rows
+from migrate.emit.signatures import TARGET_NEMO_CHOICES
 
 TE_VERSION = "2.6.0"
 
 
 def target_nemo(env: Env) -> str:
-    """The --target-nemo the project offers for this release (the newest one for later releases)."""
+    """The --target-nemo for this release: the release itself when the project offers it, else the
+    newest release it offers (which is what a user of a newer NeMo would pass)."""
     minor = env.name.split("-", 1)[1]
-    return minor if minor in ("2.0", "2.1", "2.2", "2.3", "2.4", "2.5") else "2.5"
+    return minor if minor in TARGET_NEMO_CHOICES else max(TARGET_NEMO_CHOICES, key=lambda r: tuple(map(int, r.split("."))))
 
 
 def real_rows(facts: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from conformance.cases import DEFAULT_CORPUS, collect_inputs
+from conformance.cases import collect_inputs, corpus_dir
 from conformance.compare import EnvResult, report, summary_table
 from conformance.envs import ENVS, Env, env_python, install, installed
 
@@ -47,7 +47,7 @@ def run_env(name: str, corpus: Path | None) -> EnvResult:
 
 
 def run_targets(names: list[str], allow_install: bool = True, corpus: str | None = None, json_path: str | None = None) -> int:
-    corpus_dir = Path(corpus) if corpus else (DEFAULT_CORPUS if DEFAULT_CORPUS.is_dir() else None)
+    corpus_path = corpus_dir(corpus)
     results, skipped = [], []
     for name in names:
         env = ENVS[name]
@@ -57,7 +57,7 @@ def run_targets(names: list[str], allow_install: bool = True, corpus: str | None
                 continue
             seconds = install(env)
             print(f"{name}: installed in {seconds:.0f} s")
-        result = run_env(name, corpus_dir)
+        result = run_env(name, corpus_path)
         print(report(result), flush=True)
         results.append(result)
     if len(results) > 1:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from migrate.spec import PrecisionSpec, Setting
 from migrate.verify.effective import RECIPE_CLASSES, Effective, Entry
+from migrate.verify.mcore_recipe import NO_FP8_MHA
 
 _NOT_DELAYED = "not an argument of this recipe"
 
@@ -42,9 +43,10 @@ def legacy_effective(spec: PrecisionSpec) -> Effective:
             ("amax_history_len", fp8.amax_history_len),
             ("amax_compute_algo", fp8.amax_compute_algo),
             ("reduce_amax", fp8.reduce_amax),
-            ("fp8_mha", fp8.multi_head_attention),
         ):
             entries[key] = _entry(setting) if delayed else Entry(None, _NOT_DELAYED)
+        # The 2.x tree builds its recipe through the same Megatron-core code as NeMo 2.x (mcore_recipe.py).
+        entries["fp8_mha"] = _entry(fp8.multi_head_attention) if delayed else Entry(False, NO_FP8_MHA.format(recipe=recipe))
         entries["fp8_dpa"] = _entry(fp8.dot_product_attention) if recipe != "Float8BlockScaling" else Entry(None, _NOT_DELAYED)
         entries["fp8_wgrad"] = _entry(fp8.wgrad)
         entries["fp8_params"] = _entry(fp8.params)

@@ -12,6 +12,13 @@ from typing import Any, Protocol
 from migrate.verify.effective import RECIPE_CLASSES, TE_FORMATS
 
 
+# Transformer Engine's current-scaling and block-scaling recipes have an fp8_mha field (default False;
+# TransformerEngine v2.6 common/recipe/__init__.py, Float8CurrentScaling / MXFP8BlockScaling /
+# Float8BlockScaling), and Megatron-core's get_fp8_recipe never passes it (megatron-core 0.12.3 - 0.19.2
+# fp8_utils.py: only fp8_format, and fp8_dpa from 0.15): FP8 multi-head attention stays off.
+NO_FP8_MHA = "Megatron-core does not pass fp8_mha to {recipe}: Transformer Engine's default False"
+
+
 class Side(Protocol):
     errors: list[str]
 
@@ -43,14 +50,15 @@ def recipe_rows(side: Side, selector: Any, selector_why: str, unsupported: str =
     side.set("recipe_class", recipe, selector_why)
     delayed = recipe == "DelayedScaling"
     not_arg = f"{recipe} takes no such argument"
-    # Only TEDelayedScaling consumes margin, history, algorithm and fp8_mha.
+    # Only TEDelayedScaling consumes margin, history and algorithm.
     for key, name in (
         ("margin", "fp8_margin"),
         ("amax_history_len", "fp8_amax_history_len"),
         ("amax_compute_algo", "fp8_amax_compute_algo"),
-        ("fp8_mha", "fp8_multi_head_attention"),
     ):
         side.set(key, side.arg(name) if delayed else None, side.why(name) if delayed else not_arg)
+    side.set("fp8_mha", side.arg("fp8_multi_head_attention") if delayed else False,
+             side.why("fp8_multi_head_attention") if delayed else NO_FP8_MHA.format(recipe=recipe))
     if delayed and side.arg("fp8_amax_compute_algo") not in ("max", "most_recent"):
         side.errors.append(f"fp8_amax_compute_algo={side.arg('fp8_amax_compute_algo')!r}: DelayedScaling rejects it")
     side.set(

@@ -61,7 +61,8 @@ LIMITATIONS: tuple[tuple[str, Any, Any, str, str], ...] = (
      "the legacy fp16 run had no loss scaler; a constant scale of 1 is the closest setting, and Megatron-core still "
      "skips steps with inf/nan gradients"),
     ("initial_loss_scale", None, 1.0, "no-loss-scaler", "the constant scale 1 that stands in for no loss scaler"),
-    ("loss_scale_applied", None, True, "no-loss-scaler", "the constant scale 1 that stands in for no loss scaler"),
+    ("loss_scale_applied", None, ANY, "no-loss-scaler",
+     "the constant scale 1 that stands in for no loss scaler (applied or not, a scale of 1 leaves the gradients unchanged)"),
 )
 
 

@@ -183,9 +183,13 @@ def test_every_environment_has_a_committed_lock():
     assert all(env.lock.exists() for env in ENVS.values()), [e.name for e in ENVS.values() if not e.lock.exists()]
 
 
-def test_later_releases_use_the_newest_target_the_project_offers():
+def test_each_release_is_compared_with_its_own_target_and_later_ones_with_the_newest():
+    from dataclasses import replace
+
     assert target_nemo(ENVS["nemo2-2.2"]) == "2.2"
-    assert target_nemo(ENVS["nemo2-2.7"]) == "2.5"
+    assert target_nemo(ENVS["nemo2-2.6"]) == "2.6"
+    assert target_nemo(ENVS["nemo2-2.7"]) == "2.7"
+    assert target_nemo(replace(ENVS["nemo2-2.7"], name="nemo2-2.9")) == "2.7"
 
 
 def test_project_side_reads_fixture_headers_and_verify_columns():

@@ -17,37 +17,19 @@ import os
 
 import pytest
 
-from conformance.cases import DEFAULT_CORPUS
+from conformance.cases import CORPUS_VARIABLE, corpus_dir
 from conformance.compare import RAISES
 from conformance.envs import ENVS, installed
 from conformance.run import run_env
 
 NEMO2 = tuple(n for n in ENVS if n.startswith("nemo2-"))
-NEMO2_TENSORWISE = ("nemo2-2.3", "nemo2-2.4", "nemo2-2.5", "nemo2-2.6", "nemo2-2.7")
 BRIDGE = tuple(n for n in ENVS if n.startswith("bridge-"))
 CORPUS = "corpus/"
-SD2 = CORPUS + "mlperf-train-v4.1__NVIDIA__benchmarks__stable_diffusion__implementations__b200_preview_nemo__conf__sd2_mlperf_train_moments.yaml"
 
-_CONSTANT_SCALE = (
-    "verify's NeMo 2.x side leaves 'loss scaled in backward' unset for a ConstantGradScaler "
-    "(migrate/verify/nemo2_side.py _loss returns before setting it); the installed NeMo sets no "
-    "grad_scale_func anywhere (scan of nemo/lightning and nemo/collections/llm), so the constant scale "
-    "is not applied either. Harmless at scale 1.0, which is what convert writes here."
-)
-_MHA_DEFAULT = (
-    "verify says Float8CurrentScaling takes no fp8_mha; Transformer Engine's Float8CurrentScaling has "
-    "fp8_mha (default False) and Megatron-core passes only fp8_format (fp8_utils.get_fp8_recipe), so the "
-    "real value is False. Same behaviour (FP8 multi-head attention off); verify reports None."
-)
 _NOT_PRECISION = "NeMo 1.23 / Megatron-core 0.5 refuse this config for a reason outside precision: "
 
 # (environments, case, row) -> the source behaviour behind the disagreement
-KNOWN: dict[tuple[tuple[str, ...], str, str], str] = {
-    (NEMO2, "fixtures/convert/fsdp_fp16_v2x.yaml", "loss_scale_applied"): _CONSTANT_SCALE,
-    (NEMO2, SD2, "loss_scale_applied"): _CONSTANT_SCALE,
-    (NEMO2_TENSORWISE + BRIDGE, "fixtures/convert/nemo1_in_2x_tensorwise.yaml", "fp8_mha"): _MHA_DEFAULT,
-    (NEMO2_TENSORWISE + BRIDGE, "fixtures/convert/err_old_target.yaml", "fp8_mha"): _MHA_DEFAULT,
-}
+KNOWN: dict[tuple[tuple[str, ...], str, str], str] = {}
 
 
 NEMO1 = ("nemo1-1.21", "nemo1-1.23")
@@ -148,7 +130,7 @@ def _result(name: str):
 
     if not installed(ENVS[name]):
         install(ENVS[name])
-    return run_env(name, DEFAULT_CORPUS if DEFAULT_CORPUS.is_dir() else None)
+    return run_env(name, corpus_dir())
 
 
 @pytest.mark.parametrize("name", list(ENVS))
@@ -171,7 +153,7 @@ def test_known_disagreement(name, case, row):
     reason = _skip_reason(name)
     if reason:
         pytest.skip(reason)
-    if case.startswith(CORPUS) and not DEFAULT_CORPUS.is_dir():
-        pytest.skip("the shared development corpus (../shared/corpus/dev) is not present")
+    if case.startswith(CORPUS) and corpus_dir() is None:
+        pytest.skip(f"a development-corpus case: set {CORPUS_VARIABLE} to the corpus directory to run it")
     found = {d.key for d in _result(name).disagreements}
     assert (case, row) not in found

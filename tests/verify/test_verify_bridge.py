@@ -74,7 +74,7 @@ def test_fp8_recipe_left_at_bridge_default_is_a_difference():
     assert result.equivalent and not wrong.equivalent
     differing = {row.key: (row.legacy, row.migrated) for row in wrong.structural.differences}
     assert differing["recipe_class"] == ("DelayedScaling", "Float8CurrentScaling")
-    assert set(differing) == {"recipe_class", "margin", "amax_history_len", "amax_compute_algo", "reduce_amax", "fp8_mha"}
+    assert set(differing) == {"recipe_class", "margin", "amax_history_len", "amax_compute_algo", "reduce_amax"}
     assert "MixedPrecisionConfig default fp8_recipe='tensorwise'" in rows(wrong)["recipe_class"].migrated_why
     assert wrong.migrated_run.recipe.describe() == "Float8CurrentScaling(fp8_format=Format.HYBRID, fp8_dpa=False)"
 

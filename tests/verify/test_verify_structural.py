@@ -261,3 +261,40 @@ def test_unusable_loss_scale_arguments_are_errors_not_crashes(arguments, error, 
     result = check(VERIFY / "fp16_fp8.yaml", script, tmp_path)
     assert error in result.structural.errors
     assert result.migrated_run.scaler is None
+
+
+@pytest.mark.parametrize("target", ["nemo2", "bridge"])
+@pytest.mark.parametrize("mha", ["", "  fp8_multi_head_attention: True\n"])
+def test_current_scaling_never_runs_fp8_multi_head_attention(target, mha, tmp_path):
+    """TE's Float8CurrentScaling has fp8_mha (default False) and Megatron-core's get_fp8_recipe passes only
+    fp8_format (and fp8_dpa): the recipe holds False on both sides, whatever the config asks for."""
+    legacy = yaml_file(
+        tmp_path,
+        "trainer:\n  precision: bf16\nmodel:\n  megatron_amp_O2: True\n  mcore_gpt: True\n  transformer_engine: True\n"
+        "  fp8: True\n  fp8_hybrid: True\n  fp8_recipe: tensorwise\n" + mha,
+    )
+    result = check(legacy, nemo1_version="2.x", target=target)
+    row = next(row for row in result.structural.rows if row.key == "fp8_mha")
+    assert (row.legacy, row.migrated, row.status) == (False, False, "equal")
+    assert "does not pass fp8_mha" in row.migrated_why
+
+
+def test_delayed_scaling_still_takes_fp8_multi_head_attention(tmp_path):
+    legacy = yaml_file(
+        tmp_path,
+        "trainer:\n  precision: bf16\nmodel:\n  megatron_amp_O2: True\n  mcore_gpt: True\n  transformer_engine: True\n"
+        "  fp8: True\n  fp8_hybrid: True\n  fp8_recipe: delayed\n  fp8_multi_head_attention: True\n",
+    )
+    row = next(row for row in check(legacy, nemo1_version="2.x").structural.rows if row.key == "fp8_mha")
+    assert (row.legacy, row.migrated, row.status) == (True, True, "equal")
+
+
+def test_nemo2_constant_loss_scale_is_not_applied_in_backward():
+    """NeMo 2.x never assigns Megatron-core's grad_scale_func: a constant scale is not applied either
+    (the scale 1 convert writes for a run without loss scaler leaves the gradients unchanged)."""
+    result = check(Path(__file__).resolve().parents[2] / "fixtures" / "convert" / "fsdp_fp16_v2x.yaml", nemo1_version="2.x")
+    rows = {row.key: row for row in result.structural.rows}
+    assert (rows["loss_scaler"].legacy, rows["loss_scaler"].migrated) == ("none", "constant")
+    row = rows["loss_scale_applied"]
+    assert (row.legacy, row.migrated, row.status, row.code) == (None, False, "limitation", "no-loss-scaler")
+    assert result.equivalent
