@@ -16,7 +16,7 @@ from typing import Any
 from conformance.cases import Input, prepare_target
 from conformance.compare import EnvResult, add_answers
 from conformance.envs import Env
-from conformance.mcore_rows import ROWS
+from migrate.verify.installed.rows import ROWS
 
 NOT_OBSERVED = ("first_last_layers_bf16",)  # AutoModel has no layer-count setting (filter_fqns instead)
 COMPARED = tuple(r for r in ROWS if r not in NOT_OBSERVED)

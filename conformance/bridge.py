@@ -15,7 +15,7 @@ from typing import Any
 from conformance.cases import Input, prepare_target
 from conformance.compare import EnvResult, add_answers
 from conformance.envs import Env
-from conformance.mcore_rows import ROWS, mcore_rows
+from migrate.verify.installed.rows import ROWS, mcore_rows
 
 TE_VERSION = "2.19.0"
 

@@ -26,7 +26,7 @@ import yaml
 from conformance.cases import Input, prepare_legacy
 from conformance.compare import EnvResult, add_answers
 from conformance.envs import Env
-from conformance.mcore_rows import ROWS, recipe_rows
+from migrate.verify.installed.rows import ROWS, recipe_rows
 
 TE_VERSION = "1.2.0"  # the Transformer Engine of NeMo 1.23's container
 GPT, BERT, LMPP = "MegatronTrainerBuilder", "MegatronBertTrainerBuilder", "MegatronLMPPTrainerBuilder"

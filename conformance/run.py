@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from conformance.cases import collect_inputs, corpus_dir
+from conformance.cases import ROOT, collect_inputs, corpus_dir
 from conformance.compare import EnvResult, report, summary_table
 from conformance.envs import ENVS, Env, env_python, install, installed
 
@@ -30,7 +30,9 @@ def run_probe(env: Env, script: str, payload: list[dict[str, Any]], *args: str) 
         cases, answer = Path(scratch, "cases.json"), Path(scratch, "answer.json")
         cases.write_text(json.dumps(payload), encoding="utf-8")
         variables = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-        variables.update(env.env, PYTHONDONTWRITEBYTECODE="1")  # no bytecode of other Pythons in the tree
+        # The probes import nemo-migrate's `migrate.verify.installed` (standard library only) from this
+        # checkout; no bytecode of other Pythons is written into the tree.
+        variables.update(env.env, PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(ROOT))
         command = [str(env_python(env)), str(PROBES / script), str(cases), str(answer), *args]
         done = subprocess.run(command, cwd=scratch, env=variables, capture_output=True, text=True)
         if done.returncode != 0 or not answer.exists():

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from unittest import mock
 
-from standins import error_text, jsonable
+from migrate.verify.installed.standins import error_text, jsonable
 
 
 def float8_facts(fp8_config) -> dict:

@@ -19,8 +19,9 @@ import sys
 import types
 from importlib.metadata import distribution, version
 
-from mcore_facts import model_configs, observe, refusal
-from standins import assignments, error_text
+from migrate.verify.installed.mcore import model_configs, observe, refusal
+from migrate.verify.installed.source import assignments
+from migrate.verify.installed.standins import error_text
 
 MODULE = "megatron.bridge.training.mixed_precision"
 

@@ -50,7 +50,8 @@ import sys
 import types
 from unittest import mock
 
-from standins import RecordingTE, error_text, if_block, jsonable, module_source
+from migrate.verify.installed.source import if_block, module_source
+from migrate.verify.installed.standins import RecordingTE, error_text, jsonable
 
 SHAPE = {"max_position_embeddings": 128, "use_cpu_initialization": True}
 VOCAB = 128  # padded_vocab_size without a tokenizer

@@ -18,8 +18,9 @@ import inspect
 import json
 import sys
 
-from mcore_facts import model_configs, observe, refusal
-from standins import RecordingTE, assignments, error_text, module_source
+from migrate.verify.installed.mcore import model_configs, observe, refusal
+from migrate.verify.installed.source import assignments, module_source
+from migrate.verify.installed.standins import RecordingTE, error_text
 
 
 SCALE_FUNC_ASSIGNMENTS: list[str] = []

@@ -1,5 +1,5 @@
-"""verify's rows, read off what Megatron-core made of the configs (the `mcore_facts` a NeMo 2.x or
-Bridge probe returns). Shared by the `nemo2` and `bridge` harnesses; pure, so it is unit-tested.
+"""verify's rows, read off what the installed Megatron-core made of the configs (the facts
+`installed.mcore.observe` returns for a NeMo 2.x plugin or a Bridge config). Pure, so it is unit-tested.
 
 Each row says what the real objects hold or build:
 - precision / amp_mode: TransformerConfig.fp16/bf16, whether `Float16Module` wrapped the model (it

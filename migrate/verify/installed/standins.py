@@ -1,5 +1,5 @@
-"""Stand-ins shared by the probes. Each replaces one thing a CPU machine lacks and records what the
-real code hands to it; none decides a value the harness compares.
+"""Stand-ins for what a machine without a GPU lacks while the installed NeMo / Megatron-core code runs.
+Each records what the real code hands it; none decides a value that is read back as a setting.
 
 * `RecordingTE`: a `transformer_engine` module holding only the recipe classes (`DelayedScaling`,
   `Float8CurrentScaling`, `Float8BlockScaling`, `MXFP8BlockScaling`), `Format`, `fp8_autocast` and
@@ -8,22 +8,17 @@ real code hands to it; none decides a value the harness compares.
   (TransformerEngine `common/recipe/__init__.py`, `DelayedScaling`, unchanged from v1.6 to v2.20).
 * `Recorder`: a class that records its constructor arguments; used for Megatron-core's loss scalers
   and optimizer wrappers, whose constructors allocate CUDA tensors.
-* `definitions(...)`: compiles named functions/classes from an installed module's own source file
-  against that module's globals with a few names replaced (used where the real function is only
-  defined when Transformer Engine imports). The code that runs is the installed release's, read at
-  run time; nothing is copied.
 
-Probes run inside the stack's environment with only the standard library and that stack.
+Standard library only (plus whatever installed stack calls them): these modules also run inside the
+conformance environments, where nothing else of nemo-migrate is installed.
 """
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import enum
 import sys
 import types
-from pathlib import Path
 from typing import Any
 
 TE_DELAYED_DEFAULTS = {
@@ -116,57 +111,6 @@ class RecordingTE:
         from packaging.version import Version
 
         return Version(self.version)
-
-
-def module_source(name: str) -> Path:
-    """The source file of an installed module, found without importing it."""
-    import importlib.util
-
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.origin is None:
-        raise ImportError(f"{name} is not installed")
-    return Path(spec.origin)
-
-
-def definitions(source: Path, names: list[str], namespace: dict[str, Any]) -> dict[str, Any]:
-    """Compile the first definition (in source order) of each of `names` from `source` into `namespace`."""
-    tree = ast.parse(source.read_text(encoding="utf-8"), str(source))
-    found: dict[str, ast.stmt] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in names:
-            if node.name not in found or node.lineno < found[node.name].lineno:
-                found[node.name] = node
-    missing = [n for n in names if n not in found]
-    if missing:
-        raise LookupError(f"{source}: no definition of {', '.join(missing)}")
-    for name in names:
-        code = compile(ast.Module([found[name]], type_ignores=[]), str(source), "exec")
-        exec(code, namespace)  # the installed release's own code, compiled against stand-in names
-    return namespace
-
-
-def if_block(source: Path, function: str, test: str) -> types.CodeType:
-    """The body of the `if <test>:` statement inside `function` (class methods included), compiled."""
-    tree = ast.parse(source.read_text(encoding="utf-8"), str(source))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef) and node.name == function:
-            for inner in ast.walk(node):
-                if isinstance(inner, ast.If) and ast.unparse(inner.test) == test:
-                    return compile(ast.Module(inner.body, type_ignores=[]), str(source), "exec")
-    raise LookupError(f"{source}: no `if {test}:` in {function}")
-
-
-def assignments(root: Path, folders: tuple[str, ...], attribute: str) -> list[str]:
-    """Files of an installed package at `root` (below `folders`) that assign `<something>.<attribute> = ...`."""
-    import re
-
-    pattern = re.compile(rf"\.{attribute}\s*=(?!=)")
-    found = []
-    for folder in folders:
-        for path in sorted((root / folder).rglob("*.py")):
-            if pattern.search(path.read_text(encoding="utf-8", errors="replace")):
-                found.append(path.relative_to(root.parent).as_posix())
-    return found
 
 
 def jsonable(value: Any) -> Any:

@@ -1,5 +1,6 @@
-"""What Megatron-core makes of a TransformerConfig / OptimizerConfig / DistributedDataParallelConfig
-once a NeMo plugin or a Bridge config has written onto them (shared by the NeMo 2.x and Bridge probes).
+"""What the installed Megatron-core makes of a TransformerConfig / OptimizerConfig /
+DistributedDataParallelConfig once a NeMo plugin or a Bridge config has written onto them (shared by
+verify's installed NeMo 2.x and Bridge sides and the conformance probes).
 
 Read from the real objects: the config fields; `TransformerConfig.__post_init__` run again on the
 final values (NeMo and Bridge set the fields after construction, which skips it; Megatron-core
@@ -19,7 +20,8 @@ import types
 from typing import Any, Callable
 from unittest import mock
 
-from standins import RecordingTE, Recorder, definitions, error_text, if_block, jsonable, module_source, recorder
+from migrate.verify.installed.source import definitions, if_block, module_source
+from migrate.verify.installed.standins import Recorder, RecordingTE, error_text, jsonable, recorder
 
 TC_FIELDS = (
     "fp16", "bf16", "params_dtype", "pipeline_dtype", "autocast_dtype", "enable_autocast", "fp8", "fp8_recipe",
