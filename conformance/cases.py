@@ -107,18 +107,3 @@ def prepare_target(item: Input, target: str, target_nemo: str = "2.5") -> Case |
     migrated = result.migrated
     return Case(item, converted.output, {k: e.value for k, e in migrated.entries.items()}, tuple(migrated.errors),
                 {k: e.why for k, e in migrated.entries.items()})
-
-
-def prepare_legacy(item: Input, nemo1_version: str) -> Case | None:
-    """verify's legacy column for a config that converts under `nemo1_version` semantics; else None."""
-    options = item.options(nemo1_version=nemo1_version)
-    try:
-        converted = convert_config(load_config(str(item.path), options), options)
-        if converted.status != "converted":
-            return None
-        result = structural_check(str(item.path), options)
-    except (InputError, RecursionError):
-        return None
-    legacy = result.legacy
-    return Case(item, item.path.read_text(encoding="utf-8"), {k: e.value for k, e in legacy.entries.items()}, (),
-                {k: e.why for k, e in legacy.entries.items()})

@@ -1,115 +1,83 @@
-"""Harness `nemo1`: NeMo 1.x itself computes the legacy side of each YAML (probes/nemo1_probe.py,
-which documents every stand-in), against `verify`'s legacy column under the same `--nemo1-version`
-(a fixture's own `--nemo1-version` gives way to the environment's release).
+"""Harness `nemo1`: NeMo 1.x itself computes the legacy side of each YAML, with the code `nemo-migrate
+snapshot` runs (migrate/verify/installed/nemo1.py, which documents every stand-in; the payload comes
+from migrate/verify/snapshot.py's `nemo1_case`, so the harness checks the snapshot path itself),
+against `verify --trainer-builder B`'s legacy column under the same `--nemo1-version` (a fixture's own
+`--nemo1-version` gives way to the environment's release).
 
 The training script, not the YAML, chooses NeMo 1.x's trainer builder, so each config runs through
-every builder that can apply: `MegatronTrainerBuilder` (GPT pretraining and most scripts) and
-`MegatronLMPPTrainerBuilder` (the SFT/PEFT tuning scripts) for every config, and
-`MegatronBertTrainerBuilder` instead of both for configs whose `name` mentions BERT. verify models
-one builder (BERT by that same name, else `MegatronTrainerBuilder`); where the builders disagree
-with each other, the rows say so per builder (the row name carries the builder).
-
-Rows from the real objects: the model dtype (`torch_dtype`), weights mode (O2 when the model
-parallel config has fp16/bf16 set, i.e. the model would be wrapped in Float16Module; O1 when
-autocast is enabled), params and pipeline dtype from `build_model_parallel_config()`; FP8 from the
-recipe the legacy `ParallelTransformer` (when it builds Transformer Engine layers) or the release's
-Megatron-core (mcore path) constructs; the loss rows from the builder's GradScaler and whether the model
-config received a `grad_scale_func`.
+every builder that can apply: `MegatronTrainerBuilder` (gpt: GPT pretraining and most scripts) and
+`MegatronLMPPTrainerBuilder` (lmpp: the SFT/PEFT tuning scripts) for every config, and
+`MegatronBertTrainerBuilder` (bert) instead of both for configs whose `name` mentions BERT. The case
+id names the builder (`[gpt]`), and verify's column is computed with that `--trainer-builder`.
+(`MegatronT5TrainerBuilder` builds its plugins and scaler as `MegatronTrainerBuilder` does; only its
+callbacks differ, so it is not run separately.)
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-import yaml
-
-from conformance.cases import Input, prepare_legacy
+from conformance.cases import Case, Input
 from conformance.compare import EnvResult, add_answers
 from conformance.envs import Env
-from migrate.verify.installed.rows import ROWS, recipe_rows
+from migrate.convert import load_config, spec_for
+from migrate.errors import InputError
+from migrate.legacy.layout import Skip
+from migrate.legacy.roles import detect_runs
+from migrate.verify.check import structural_check
+from migrate.verify.installed.nemo1_rows import NOT_OBSERVED, legacy_rows
+from migrate.verify.installed.rows import ROWS
+from migrate.verify.snapshot import nemo1_case
 
 TE_VERSION = "1.2.0"  # the Transformer Engine of NeMo 1.23's container
-GPT, BERT, LMPP = "MegatronTrainerBuilder", "MegatronBertTrainerBuilder", "MegatronLMPPTrainerBuilder"
-SHORT = {GPT: "gpt", BERT: "bert", LMPP: "lmpp"}
-NOT_OBSERVED = ("grad_reduce_dtype", "fp8_params")  # the optimizer and fp8_model_init are not reached
-COMPARED = tuple(r for r in ROWS if r not in NOT_OBSERVED)
-
-
+COMPARED = ("precision_plugin", *(r for r in ROWS if r not in NOT_OBSERVED))
 NO_MODEL = ("no model or trainer section: an inference, evaluation or .nemo model_config layout, whose script "
             "restores a checkpoint instead of building the model through a trainer builder")
 
 
-def _mapping(text: str) -> dict:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def builders_for(text: str) -> list[str]:
-    name = _mapping(text).get("name")
-    return [BERT] if isinstance(name, str) and "bert" in name.lower() else [GPT, LMPP]
+def builders_for(name: Any) -> tuple[str, ...]:
+    return ("bert",) if isinstance(name, str) and "bert" in name.lower() else ("gpt", "lmpp")
 
 
 def real_rows(facts: dict[str, Any]) -> dict[str, Any]:
-    mp = facts["model_parallel"]
-    precision = facts["torch_dtype"]
-    if mp["fp16"] or mp["bf16"]:
-        mode = "O2"
-    elif mp["enable_autocast"]:
-        mode = "O1"
-    else:
-        mode = "fp32" if precision == "fp32" else f"{precision} without O2 or autocast"
-    rows: dict[str, Any] = {"precision": precision, "amp_mode": mode, "params_dtype": mp["params_dtype"],
-                            "pipeline_dtype": mp["pipeline_dtype"], "fp4_format": None}
-    rows.update(fp8_rows(facts))
-    rows.update(loss_rows(facts))
-    return rows
+    return {key: value for key, (value, _) in legacy_rows(facts).items()}
 
 
-def fp8_rows(facts: dict[str, Any]) -> dict[str, Any]:
-    recipe = facts.get("recipe") or {}
-    if facts["mcore_gpt"]:  # NeMo 1.x builds the Transformer Engine layer spec whatever `transformer_engine` says
-        active = facts["transformer_config"]["fp8"] is not None
-    else:  # the legacy path builds the recipe for fp8, but FP8 runs only in Transformer Engine layers
-        active = "class" in recipe and bool(facts["parallel_transformer"].get("transformer_engine"))
-    if not active or "class" not in recipe:
-        return {"fp8_format": None}
-    rows = recipe_rows(recipe)
-    # Neither NeMo 1.x nor its Megatron-core (0.3-0.5) has first/last-layer bf16: every layer runs FP8.
-    rows["first_last_layers_bf16"] = False if not facts["has_first_last_layers_bf16"] else None
-    return rows
-
-
-def loss_rows(facts: dict[str, Any]) -> dict[str, Any]:
-    scaler = facts.get("scaler")
-    if not scaler or not scaler["enabled"]:
-        return {"loss_scaler": "none"}
-    return {"loss_scaler": "dynamic", "initial_loss_scale": float(scaler["init_scale"]),
-            "loss_scale_window": scaler["growth_interval"], "hysteresis": scaler["hysteresis"],
-            "min_loss_scale": scaler["min_scale"], "loss_scale_applied": facts["grad_scale_func_set"]}
+def prepare(item: Input, version: str) -> tuple[dict | None, list[Case], str | None] | None:
+    """(probe payload, one verify column per builder, why not run) for a config that converts; else None."""
+    options = item.options(nemo1_version=version)
+    try:
+        config = load_config(str(item.path), options)
+        spec = spec_for(config, options)
+        if isinstance(spec, Skip):
+            return None
+        layout = next(layout for layout in detect_runs(config) if layout.run == spec.run)
+        builders = builders_for(config.data.get("name") if isinstance(config.data, dict) else None)
+        cases = []
+        for builder in builders:
+            legacy = structural_check(str(item.path), replace(options, trainer_builder=builder)).legacy
+            cases.append(Case(replace(item, id=f"{item.id} [{builder}]"), "", {k: e.value for k, e in legacy.entries.items()},
+                              (), {k: e.why for k, e in legacy.entries.items()}))
+    except (InputError, RecursionError):
+        return None
+    if not all(isinstance(config.section(key), dict) for key in (layout.model, layout.trainer) if key) or not layout.model:
+        return None, cases, NO_MODEL
+    return nemo1_case(config, layout, options, builders, item.id), cases, None
 
 
 def run(env: Env, inputs: list[Input], run_probe) -> EnvResult:
     version = env.release.rsplit(".", 1)[0]  # "1.23"
-    converted = [c for c in (prepare_legacy(i, version) for i in inputs) if c is not None]
-    prepared = [c for c in converted if all(isinstance(_mapping(c.text).get(k), dict) for k in ("model", "trainer"))]
-    payload = [{"id": c.id, "text": c.text, "builders": builders_for(c.text), "sets": list(c.input.sets),
-                "env": dict(e.split("=", 1) for e in c.input.envs)} for c in prepared]
+    prepared = [p for p in (prepare(i, version) for i in inputs) if p is not None]
+    payload = [p[0] for p in prepared if p[0] is not None]
     answer = run_probe(env, "nemo1_probe.py", payload, TE_VERSION)
     versions = answer["versions"]
     title = f"nemo-toolkit {versions['nemo-toolkit']} + megatron-core {versions['megatron-core']}"
-    result = EnvResult(env.name, title, note=f"verify --nemo1-version {version}", not_compared=NOT_OBSERVED,
-                       not_run={c.id: NO_MODEL for c in converted if c not in prepared})
-    answers = [{**a, "id": f"{a['id']} [{SHORT[a['builder']]}]"} for a in answer["results"]]
-    cases = [_per_builder(c, b) for c, p in zip(prepared, payload) for b in p["builders"]]
+    not_run = {case.id: why for _, cases, why in prepared if why for case in cases}
+    result = EnvResult(env.name, title, note=f"verify --nemo1-version {version} --trainer-builder B",
+                       not_compared=NOT_OBSERVED, not_run=not_run)
+    builder_of = {"MegatronTrainerBuilder": "gpt", "MegatronBertTrainerBuilder": "bert", "MegatronLMPPTrainerBuilder": "lmpp"}
+    answers = [{**a, "id": f"{a['id']} [{builder_of[a['builder']]}]"} for a in answer["results"]]
+    cases = [case for p, cases, why in prepared if why is None for case in cases]
     add_answers(result, cases, answers, real_rows, COMPARED)
     return result
-
-
-def _per_builder(case, builder: str):
-    """The same verify column, compared once per builder (the case id names the builder)."""
-    from dataclasses import replace
-
-    return replace(case, input=replace(case.input, id=f"{case.id} [{SHORT[builder]}]"))

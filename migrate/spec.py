@@ -47,6 +47,7 @@ class LossScaling:
     growth_interval: Setting[int]
     hysteresis: Setting[int]
     min_scale: Setting[float | None]  # None: NeMo 1.0 has no floor
+    applied: Setting[bool]  # Megatron's grad_scale_func gets the scaler: the loss is scaled in backward
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,8 @@ def trainer_builder(r: FactReader) -> Setting[str]:
     return Setting("gpt", Origin.default("MegatronTrainerBuilder (GPT pretraining); pass --trainer-builder if another script ran it"))
 
 
-def loss_scaling(r: FactReader, trainer: Setting[str], fsdp: Setting[bool], builder: Setting[str]) -> LossScaling:
+def loss_scaling(r: FactReader, trainer: Setting[str], fsdp: Setting[bool], builder: Setting[str],
+                 compute: Setting[str]) -> LossScaling:
     """NeMo's GradScaler for fp16 (dynamic; growth 2, backoff 0.5): init 2**32, window 1000, hysteresis 2
     (MegatronTrainerBuilder._grad_scaler); BERT's builder passes no hysteresis (GradScaler default 1);
     NeMo 1.5 had no hysteresis; the LMPP builder disables the scaler when pipeline_model_parallel_size > 1."""
@@ -72,6 +73,7 @@ def loss_scaling(r: FactReader, trainer: Setting[str], fsdp: Setting[bool], buil
         _unused_keys(r)
     enabled, why, source = _enabled(r, fp16, fsdp, builder)
     enabled_origin = Origin.derived_from(why, source or trainer.origin)
+    applied = scale_applied(r, enabled, compute)
     if fp16 and not nemo_scaler:
         r.note(
             "lightning-amp-scaler",
@@ -87,6 +89,7 @@ def loss_scaling(r: FactReader, trainer: Setting[str], fsdp: Setting[bool], buil
             growth_interval=Setting(TORCH_SCALER[1], Origin.default("torch GradScaler growth_interval = 2000")),
             hysteresis=Setting(1, Origin.default("torch GradScaler has no hysteresis")),
             min_scale=Setting(None, Origin.default("torch GradScaler has no minimum loss scale")),
+            applied=applied,
         )
     initial = (
         r.model("native_amp_init_scale", lambda raw, p: V.as_float(raw, p, True), float(2**32), "native_amp_init_scale = 2**32")
@@ -104,7 +107,24 @@ def loss_scaling(r: FactReader, trainer: Setting[str], fsdp: Setting[bool], buil
         growth_interval=window,
         hysteresis=_hysteresis(r, fp16, builder),
         min_scale=Setting(None, Origin.default("NeMo GradScaler has no minimum loss scale")),
+        applied=applied,
     )
+
+
+def scale_applied(r: FactReader, enabled: bool, compute: Setting[str]) -> Setting[bool]:
+    """Whether Megatron's schedule multiplies the loss by the GradScaler's scale (its grad_scale_func).
+    NeMo 1.21-1.22 hand it over only when the *model* dtype is fp16 (megatron_base_model.py
+    build_model_parallel_config: `scaler.scale if self.torch_dtype == torch.float16`); 1.23 and the 2.x
+    tree whenever trainer.precision is 16 (`if self.trainer.precision in ["16", "16-mixed"]`), as do the
+    earlier releases, whose scripts copy trainer.precision into the model (`if self.cfg.precision == 16`)."""
+    if not enabled:
+        return Setting(False, Origin.default("no GradScaler"))
+    if r.release.scale_func_follows_model_dtype and compute.value != "fp16":
+        return Setting(False, Origin.derived_from(
+            f"NeMo {r.release.name} gives Megatron the GradScaler only for an fp16 model (build_model_parallel_config); "
+            f"this model is {compute.value}: the loss is not scaled, yet the optimizer step unscales the gradients",
+            compute.origin))
+    return Setting(True, Origin.default("Megatron's grad_scale_func is the GradScaler's scale (build_model_parallel_config)"))
 
 
 def _enabled(r: FactReader, fp16: bool, fsdp: Setting[bool], builder: Setting[str]) -> tuple[bool, str, Origin | None]:
@@ -154,8 +174,9 @@ def precision_plugin(
 ) -> Setting[str]:
     """The Lightning precision plugin NeMo 1.0 built (MegatronTrainerBuilder._plugins; before 1.21 the
     pretraining script): MegatronHalfPrecisionPlugin for O2 without distributed Adam (whose own
-    optimizer keeps the fp32 copy), PipelineMixedPrecisionPlugin for any other half precision, the FSDP
-    plugin under FSDP; fp32 gets none. NeMo 1.5-1.6 used Lightning's NativeMixedPrecisionPlugin for O1."""
+    optimizer keeps the fp32 copy), PipelineMixedPrecisionPlugin for any other half precision (FSDP in
+    1.23 included: its builder has no FSDP plugin), the 2.x tree's FSDPMixedPrecisionPlugin under FSDP;
+    fp32 gets none. NeMo 1.5-1.6 used Lightning's NativeMixedPrecisionPlugin for O1."""
     written = r.written(r.trainer_key("precision"))
     half = trainer.value in ("fp16", "bf16")
     if not half:
@@ -163,8 +184,12 @@ def precision_plugin(
     if written is not None and not r.release.gets_nemo_scaler(written.value):
         return Setting("Lightning's own AMP plugin", Origin.derived_from(
             f"NeMo {r.release.name}'s script adds its plugin only for 16 or 'bf16'", written.origin))
-    if fsdp.value:
+    if fsdp.value and r.release.fsdp_precision_plugin:
         return Setting("FSDPMixedPrecisionPlugin", Origin.derived_from("NeMo's FSDP strategy plugin", fsdp.origin))
+    if fsdp.value:
+        return Setting("PipelineMixedPrecisionPlugin", Origin.derived_from(
+            f"FSDP in NeMo {r.release.name}: the builder still builds PipelineMixedPrecisionPlugin (FSDP's mixed precision "
+            "is NLPFSDPStrategy's own; FSDPMixedPrecisionPlugin came after 1.23.0)", fsdp.origin))
     if o2.value and not distributed:
         return Setting("MegatronHalfPrecisionPlugin", Origin.derived_from("O2 without distributed Adam", o2.origin))
     if not r.release.since(7) and not o2.value:

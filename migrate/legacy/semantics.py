@@ -50,7 +50,7 @@ def build_spec(
     amp = P.amp_mode(r, compute, o2, fsdp)
     grad_reduce = O.grad_reduce_dtype(r, optim, distributed, o2, compute.value)
     builder_setting = S.trainer_builder(r)
-    loss = S.loss_scaling(r, trainer, fsdp, builder_setting)
+    loss = S.loss_scaling(r, trainer, fsdp, builder_setting, compute)
     te = F.transformer_engine(r)
     path = F.code_path(r)
     fp8 = F.fp8_settings(r, path, te, fsdp)

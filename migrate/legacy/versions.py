@@ -93,6 +93,12 @@ class Release:
         return written in (16, "bf16")
 
     @property
+    def scale_func_follows_model_dtype(self) -> bool:
+        """v1.21-v1.22 give Megatron the GradScaler when the model dtype is fp16 (`self.torch_dtype ==
+        torch.float16`); v1.23 tests trainer.precision instead (megatron_base_model.py, build_model_parallel_config)."""
+        return self.between(21, 22)
+
+    @property
     def hysteresis_read(self) -> bool:
         """v1.5.0's GradScaler has no hysteresis (backs off on every overflow); v1.6.0 reads `hysteresis` (2)."""
         return self.since(6)
@@ -169,6 +175,12 @@ class Release:
     def has_fsdp(self) -> bool:
         """`fsdp` first read in v1.23.0 (megatron_trainer_builder.py:54)."""
         return self.since(23)
+
+    @property
+    def fsdp_precision_plugin(self) -> bool:
+        """The 2.x tree's builder gives FSDP its own FSDPMixedPrecisionPlugin (NeMo PR #8947, after v1.23.0);
+        v1.23.0's MegatronTrainerBuilder._plugins() builds PipelineMixedPrecisionPlugin under FSDP too."""
+        return self.v2x
 
     @property
     def fsdp_fp16_has_scaler(self) -> bool:

@@ -64,9 +64,7 @@ def legacy_effective(spec: PrecisionSpec) -> Effective:
         entries["loss_scale_window"] = _entry(loss.growth_interval)
         entries["hysteresis"] = _entry(loss.hysteresis)
         entries["min_loss_scale"] = Entry(loss.min_scale.value, loss.min_scale.origin.describe())
-        entries["loss_scale_applied"] = Entry(
-            True, "NeMo 1.0 sets Megatron's grad_scale_func to the GradScaler (build_model_parallel_config)"
-        )
+        entries["loss_scale_applied"] = _entry(loss.applied)
     else:
         entries["loss_scaler"] = Entry("none", loss.enabled.origin.describe())
     return Effective("legacy", entries, source=spec.source)

@@ -10,11 +10,11 @@ import pytest
 from conformance.__main__ import select
 from conformance.automodel import fp8_rows as automodel_fp8_rows
 from conformance.automodel import real_rows as automodel_rows
-from conformance.cases import ROOT, Case, Input, collect_inputs, prepare_legacy, prepare_target
+from conformance.cases import ROOT, Case, Input, collect_inputs, prepare_target
 from conformance.compare import RAISES, EnvResult, Real, add_answers, add_case, compare_case, same, summary_table
 from conformance.envs import ENVS, cache_dir, lock_lines
 from migrate.verify.installed.rows import ROWS, mcore_rows
-from conformance.nemo1 import builders_for
+from conformance.nemo1 import builders_for, prepare
 from conformance.nemo1 import real_rows as nemo1_rows
 from conformance.nemo2 import target_nemo
 
@@ -200,9 +200,30 @@ def test_project_side_reads_fixture_headers_and_verify_columns():
     assert "nl.MegatronMixedPrecision(" in case.text
     assert (case.expected["amax_history_len"], case.expected["amax_compute_algo"]) == (1024, "max")
     assert prepare_target(inputs["fixtures/convert/err_fp8_no_format.yaml"], "nemo2") is None
-    legacy = prepare_legacy(inputs["fixtures/convert/fp16_o1_loss_scaling.yaml"], "1.23")
-    assert (legacy.expected["amp_mode"], legacy.expected["loss_scaler"], legacy.expected["hysteresis"]) == ("O1", "dynamic", 4)
-    assert legacy.text.startswith(ROOT.joinpath("fixtures/convert/fp16_o1_loss_scaling.yaml").read_text()[:20])
+
+
+def test_nemo1_side_sends_the_snapshot_payload_and_one_verify_column_per_builder():
+    inputs = {i.id: i for i in collect_inputs(None)}
+    payload, cases, why = prepare(inputs["fixtures/convert/fp16_o1_loss_scaling.yaml"], "1.23")
+    assert why is None and payload["builders"] == ["MegatronTrainerBuilder", "MegatronLMPPTrainerBuilder"]
+    assert payload["text"].startswith(ROOT.joinpath("fixtures/convert/fp16_o1_loss_scaling.yaml").read_text()[:20])
+    assert [c.id for c in cases] == ["fixtures/convert/fp16_o1_loss_scaling.yaml [gpt]", "fixtures/convert/fp16_o1_loss_scaling.yaml [lmpp]"]
+    gpt = cases[0].expected
+    assert (gpt["amp_mode"], gpt["loss_scaler"], gpt["hysteresis"], gpt["trainer_builder"]) == ("O1", "dynamic", 4, "gpt")
+    assert cases[1].expected["trainer_builder"] == "lmpp"
+
+
+def test_nemo1_side_runs_the_lmpp_builder_with_verify_told_so():
+    inputs = {i.id: i for i in collect_inputs(None)}
+    _, cases, _ = prepare(inputs["fixtures/conformance/fp16_o1_pipeline_parallel.yaml"], "1.23")
+    by_builder = {c.id.rsplit(" ", 1)[1]: c.expected for c in cases}
+    assert by_builder["[gpt]"]["loss_scaler"] == "dynamic" and by_builder["[lmpp]"]["loss_scaler"] == "none"
+
+
+def test_nemo1_side_lists_configs_without_a_trainer_as_not_run():
+    inputs = {i.id: i for i in collect_inputs(None)}
+    payload, cases, why = prepare(inputs["fixtures/convert/nemo_model_config.yaml"], "1.23")
+    assert payload is None and why and cases
 
 
 # -- NeMo 1.x facts onto rows ----------------------------------------------------------------------
@@ -211,6 +232,7 @@ def nemo1_facts(**changes):
     base = {"torch_dtype": "fp16", "mcore_gpt": False, "has_first_last_layers_bf16": False,
             "model_parallel": {"fp16": False, "bf16": False, "params_dtype": "fp32", "pipeline_dtype": "fp16", "enable_autocast": True},
             "transformer_config": {"fp8": None}, "parallel_transformer": {}, "grad_scale_func_set": True,
+            "plugin": "PipelineMixedPrecisionPlugin",
             "scaler": {"enabled": True, "init_scale": 65536, "growth_interval": 500, "hysteresis": 4, "min_scale": None}}
     return {**base, **changes}
 
@@ -242,8 +264,13 @@ def test_nemo1_legacy_fp8_runs_only_in_transformer_engine_layers():
 
 
 def test_nemo1_builders_follow_the_config_name():
-    assert builders_for("name: megatron_bert\nmodel: {}\n") == ["MegatronBertTrainerBuilder"]
-    assert builders_for("name: megatron_gpt\n") == ["MegatronTrainerBuilder", "MegatronLMPPTrainerBuilder"]
+    assert builders_for("megatron_bert") == ("bert",)
+    assert builders_for("megatron_gpt") == builders_for(None) == ("gpt", "lmpp")
+
+
+def test_nemo1_plugin_row_is_the_built_class_or_none():
+    assert nemo1_rows(nemo1_facts())["precision_plugin"] == "PipelineMixedPrecisionPlugin"
+    assert nemo1_rows(nemo1_facts(plugin=None))["precision_plugin"] == "none"
 
 
 def test_answers_the_real_code_cannot_run_are_listed_not_counted():

@@ -22,55 +22,38 @@ from conformance.compare import RAISES
 from conformance.envs import ENVS, installed
 from conformance.run import run_env
 
-NEMO2 = tuple(n for n in ENVS if n.startswith("nemo2-"))
-BRIDGE = tuple(n for n in ENVS if n.startswith("bridge-"))
 CORPUS = "corpus/"
 
-_NOT_PRECISION = "NeMo 1.23 / Megatron-core 0.5 refuse this config for a reason outside precision: "
-
-# (environments, case, row) -> the source behaviour behind the disagreement
+# (environments, case, row) -> the source behaviour behind the disagreement. Every entry today is a
+# development-corpus config that NeMo 1.x refuses in Megatron-core's TransformerConfig.__post_init__
+# for a setting that is not a precision key: verify checks precision only, so it cannot predict these.
 KNOWN: dict[tuple[tuple[str, ...], str, str], str] = {}
 
-
-NEMO1 = ("nemo1-1.21", "nemo1-1.23")
-
-
-def _nemo1(case: str, builders: tuple[str, ...], why: str, row: str = RAISES, envs: tuple[str, ...] = NEMO1) -> dict:
-    return {(envs, f"{case} [{b}]", row): why for b in builders}
+NEMO1_21, NEMO1_23 = ("nemo1-1.21",), ("nemo1-1.23",)
 
 
-_LMPP = ("MegatronLMPPTrainerBuilder (the SFT/PEFT scripts) builds GradScaler(enabled=False) when "
-         "pipeline_model_parallel_size > 1 (nemo/collections/nlp/parts/megatron_trainer_builder.py, "
-         "MegatronLMPPTrainerBuilder._grad_scaler); verify models MegatronTrainerBuilder only and reports a dynamic "
-         "scaler. Needs --trainer-builder (issue 11, section 2).")
-for _row in ("loss_scaler", "initial_loss_scale", "loss_scale_window", "hysteresis", "loss_scale_applied"):
-    KNOWN.update(_nemo1("fixtures/conformance/fp16_o1_pipeline_parallel.yaml", ("lmpp",), _LMPP, row=_row, envs=("nemo1-1.23",)))
-_POST_INIT = {
-    "launcher-23.03__launcher_scripts__conf__training__gpt3__5b.yaml": "selective recompute with recompute_num_layers set",
-    "mlperf-train-v3.0__NVIDIA__benchmarks__gpt3__implementations__pytorch__conf__megatron_gpt_config.yaml": "selective recompute with recompute_num_layers set",
-    "launcher-24.12__auto_configurator__base_configs__gpt3.yaml": "sequence_parallel with tensor parallel size 1",
-    "launcher-24.12__launcher_scripts__conf__training__gpt3__mlperf.yaml": "cpu_offloading_num_layers >= num_layers",
-    "launcher-24.12__launcher_scripts__conf__training__grok__grok1_proxy.yaml": "bias_activation_fusion with gelu needs add_bias_linear",
-}
-for _case, _why in _POST_INIT.items():
-    _envs = NEMO1 if "recompute" in _why or "sequence" in _why else ("nemo1-1.23",)
-    KNOWN.update(_nemo1(CORPUS + _case, ("gpt", "lmpp"), _NOT_PRECISION + _why + " (TransformerConfig.__post_init__)", envs=("nemo1-1.23",)))
-    if _envs == NEMO1:
-        KNOWN.update(_nemo1(CORPUS + _case, ("gpt",), _NOT_PRECISION + _why + " (TransformerConfig.__post_init__)", envs=("nemo1-1.21",)))
-KNOWN.update(_nemo1(CORPUS + "launcher-24.12__auto_configurator__base_configs__bert.yaml", ("bert",),
-                    _NOT_PRECISION + "sequence_parallel with tensor parallel size 1 (TransformerConfig.__post_init__)"))
-_NO_TRAINER_PRECISION = ("no trainer.precision: NeMo's trainer builders read cfg.trainer.precision as an attribute "
-                         "(MegatronTrainerBuilder._plugins) and refuse the config; verify assumes Lightning's default 32-true")
-for _case in ("mlperf-train-v4.1__NVIDIA__benchmarks__stable_diffusion__implementations__b200_preview_nemo__conf__sd2_mlperf_train_moments.yaml",
-              "mlperf-train-v5.0__NVIDIA__benchmarks__llama2_70b_lora__implementations__nyx_n1_ngc25.04_nemo__conf__megatron_gpt_peft_tuning_config.yaml"):
-    KNOWN.update(_nemo1(CORPUS + _case, ("gpt", "lmpp"), _NO_TRAINER_PRECISION, envs=("nemo1-1.23",)))
-    KNOWN.update(_nemo1(CORPUS + _case, ("gpt",), _NO_TRAINER_PRECISION, envs=("nemo1-1.21",)))
-_DUPLICATE = ("duplicate key model.ub_tp_comm_overlap: OmegaConf (and so Hydra, NeMo's loader) refuses the file "
-              "(ConstructorError); convert reads it without a word")
-KNOWN.update(_nemo1(CORPUS + "launcher-24.12__launcher_scripts__conf__training__nemotron__nemotron_340b.yaml", ("gpt", "lmpp"), _DUPLICATE, envs=("nemo1-1.23",)))
-KNOWN.update(_nemo1(CORPUS + "launcher-24.12__launcher_scripts__conf__training__nemotron__nemotron_340b.yaml", ("gpt",), _DUPLICATE, envs=("nemo1-1.21",)))
-# NeMo 1.21 only.
-_BIAS_GELU_121 = (
+def _refused(envs: tuple[str, ...], builders: tuple[str, ...], cases: tuple[str, ...], why: str) -> None:
+    release = {NEMO1_21: "NeMo 1.21 + Megatron-core 0.3", NEMO1_23: "NeMo 1.23 + Megatron-core 0.5"}.get(envs, "NeMo 1.21 and 1.23")
+    text = f"{release} refuse this config for a setting outside precision (TransformerConfig.__post_init__): {why}"
+    KNOWN.update({(envs, f"{CORPUS}{case} [{b}]", RAISES): text for case in cases for b in builders})
+
+
+_SELECTIVE = ("launcher-23.03__launcher_scripts__conf__training__gpt3__5b.yaml",
+              "mlperf-train-v3.0__NVIDIA__benchmarks__gpt3__implementations__pytorch__conf__megatron_gpt_config.yaml")
+_SELECTIVE_WHY = "recompute_granularity 'selective' with recompute_num_layers set (written for the legacy path)"
+_refused(NEMO1_23, ("gpt", "lmpp"), _SELECTIVE, _SELECTIVE_WHY)
+_refused(NEMO1_21, ("gpt",), _SELECTIVE, _SELECTIVE_WHY)
+_SP_WHY = "sequence_parallel with tensor_model_parallel_size 1 (an auto-configurator template: the tool fills the sizes in)"
+_refused(NEMO1_23, ("gpt", "lmpp"), ("launcher-24.12__auto_configurator__base_configs__gpt3.yaml",), _SP_WHY)
+_refused(NEMO1_21, ("gpt",), ("launcher-24.12__auto_configurator__base_configs__gpt3.yaml",), _SP_WHY)
+_refused(NEMO1_21 + NEMO1_23, ("bert",), ("launcher-24.12__auto_configurator__base_configs__bert.yaml",), _SP_WHY)
+_refused(NEMO1_23, ("gpt", "lmpp"), ("launcher-24.12__launcher_scripts__conf__training__gpt3__mlperf.yaml",),
+         "cpu_offloading_num_layers is not below num_layers")
+_refused(NEMO1_23, ("gpt", "lmpp"), ("launcher-24.12__launcher_scripts__conf__training__grok__grok1_proxy.yaml",),
+         "bias_activation_fusion with a gelu activation needs add_bias_linear")
+# Megatron-core 0.3 (NeMo 1.21) checks bias_gelu_fusion against add_bias_linear; these configs, written for
+# later releases, set `bias: False` and keep the fusion flag on.
+_refused(NEMO1_21, ("gpt",), (
     "dgxc-v25.03__llama3.1__llama3.1_70b.yaml",
     "dgxc-v25.03__llama3.1__llama3.1_8b.yaml",
     "gpurecipes-2e1fd5e__src__frameworks__a3mega__nemo-configs__mixtral-8x7b-256gpus-bf16.yaml",
@@ -90,20 +73,7 @@ _BIAS_GELU_121 = (
     "launcher-24.12__launcher_scripts__conf__training__llama__llama3_1_405b.yaml",
     "launcher-24.12__launcher_scripts__conf__training__llama__llama3_8b.yaml",
     "nemo-v2.4.0__examples__nlp__language_modeling__conf__megatron_qwen2_config.yaml",
-)
-for _case in _BIAS_GELU_121:
-    KNOWN.update(_nemo1(CORPUS + _case, ("gpt",), _NOT_PRECISION.replace("1.23", "1.21").replace("0.5", "0.3")
-                        + "bias_gelu_fusion needs add_bias_linear (Megatron-core 0.3 TransformerConfig.__post_init__); "
-                          "these configs, written for later releases, set bias: False", envs=("nemo1-1.21",)))
-_FSDP_121 = ("NeMo 1.21 has no FSDP: neither megatron_trainer_builder.py nor megatron_base_model.py reads model.fsdp, "
-             "so megatron_amp_O2 stays on (O2 weights in fp16); verify's 1.21 semantics apply 1.23's 'FSDP forces O2 off'")
-for _row in ("amp_mode", "params_dtype"):
-    KNOWN.update(_nemo1("fixtures/convert/fsdp_fp16_v2x.yaml", ("gpt",), _FSDP_121, row=_row, envs=("nemo1-1.21",)))
-KNOWN.update(_nemo1("fixtures/lint/legacy.yaml", ("gpt",), (
-    "NeMo 1.21 (and 1.22) give Megatron the GradScaler only when the model dtype is fp16 "
-    "(megatron_base_model.py build_model_parallel_config: grad_scale_func ... if self.torch_dtype == torch.float16); "
-    "1.23 tests trainer.precision. Here trainer.precision 16 with model.precision bf16: 1.21 applies no loss scale, "
-    "verify's 1.21 column says it does"), row="loss_scale_applied", envs=("nemo1-1.21",)))
+), "bias_gelu_fusion needs add_bias_linear")
 
 EXPANDED = {(env, case, row): why for (envs, case, row), why in KNOWN.items() for env in envs}
 

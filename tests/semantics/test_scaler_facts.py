@@ -35,7 +35,7 @@ def test_trainer_builder(keys, release, builder, expected) -> None:
 def _loss(keys, release="1.23", builder=None):
     r = reader(keys, release, builder)
     trainer = P.trainer_precision(r)
-    return S.loss_scaling(r, trainer, P.fsdp(r), S.trainer_builder(r)), r
+    return S.loss_scaling(r, trainer, P.fsdp(r), S.trainer_builder(r), P.compute_dtype(r, trainer)), r
 
 
 @pytest.mark.parametrize(
@@ -94,7 +94,11 @@ def test_lmpp_without_a_pipeline_size_keeps_the_scaler() -> None:
         pytest.param({"trainer.precision": "bf16", "model.megatron_amp_O2": True, "model.optim.name": "distributed_fused_adam"},
                      "1.23", "PipelineMixedPrecisionPlugin", id="O2 with distributed Adam"),
         pytest.param({"trainer.precision": 16, "model.megatron_amp_O2": False}, "1.23", "PipelineMixedPrecisionPlugin", id="O1"),
-        pytest.param({"trainer.precision": 16, "model.fsdp": True}, "1.23", "FSDPMixedPrecisionPlugin", id="FSDP"),
+        # megatron_trainer_builder.py@v1.23.0 _plugins(): FSDP gets no plugin of its own (O2 was forced off)
+        pytest.param({"trainer.precision": 16, "model.fsdp": True}, "1.23", "PipelineMixedPrecisionPlugin", id="FSDP 1.23"),
+        pytest.param({"trainer.precision": 16, "model.fsdp": True, "model.megatron_amp_O2": True}, "1.23",
+                     "PipelineMixedPrecisionPlugin", id="FSDP 1.23 with O2 asked"),
+        pytest.param({"trainer.precision": 16, "model.fsdp": True}, "2.x", "FSDPMixedPrecisionPlugin", id="FSDP 2.x tree"),
         pytest.param({"trainer.precision": 32, "model.fp8": False}, "1.23", "none", id="fp32: no plugin"),
         pytest.param({"trainer.precision": 16, "model.fp8": False}, "1.6", "NativeMixedPrecisionPlugin", id="1.5-1.6 O1: Lightning's AMP"),
         pytest.param({"trainer.precision": "16", "model.fp8": False}, "1.20", "Lightning's own AMP plugin", id="1.6-1.20 '16' string"),
@@ -108,3 +112,20 @@ def test_precision_plugin(keys, release, expected) -> None:
     fsdp = P.fsdp(r)
     o2 = P.megatron_amp_o2(r, fsdp)
     assert S.precision_plugin(r, trainer, o2, fsdp, O.is_distributed(r, O.optimizer_name(r))).value == expected
+
+
+@pytest.mark.parametrize(
+    ("keys", "release", "applied"),
+    [
+        pytest.param({**FP16, "model.precision": "bf16"}, "1.21", False, id="1.21: bf16 model, scaler not handed over"),
+        pytest.param({**FP16, "model.precision": "bf16"}, "1.22", False, id="1.22: same rule"),
+        pytest.param({**FP16, "model.precision": "bf16"}, "1.23", True, id="1.23: trainer.precision decides"),
+        pytest.param(FP16, "1.21", True, id="1.21: fp16 model"),
+        pytest.param({"trainer.precision": "bf16"}, "1.21", False, id="no scaler at all"),
+    ],
+)
+def test_loss_scale_reaches_megatron_per_release(keys, release, applied) -> None:
+    """megatron_base_model.py build_model_parallel_config: grad_scale_func is the scaler's scale
+    `if self.torch_dtype == torch.float16` (v1.21.0, v1.22.0), `if self.trainer.precision in ["16", "16-mixed"]` (v1.23.0)."""
+    loss, _ = _loss(keys, release)
+    assert loss.applied.value is applied
