@@ -28,11 +28,17 @@ def trainer_builder(r: FactReader) -> Setting[str]:
     SFT: the fp16 scaler is off with pipeline parallelism > 1)."""
     if r.builder_override:
         return Setting(r.builder_override, Origin.option(f"--trainer-builder {r.builder_override}"))
+    name = r.written(r.layout.root_key("name"))
+    if name is not None and isinstance(name.value, str) and "retro" in name.value.lower():
+        # megatron_retro_pretraining.py builds its own GradScaler with MegatronTrainerBuilder's arguments; its
+        # config's bert_binary_head is not a BERT signal.
+        return Setting("gpt", Origin.derived_from(
+            "the job name says RETRO: megatron_retro_pretraining.py builds its GradScaler as MegatronTrainerBuilder does",
+            name.origin))
     for key in ("mcore_bert", "bert_binary_head"):
         raw = r.written(r.model_key(key))
         if raw is not None:
             return Setting("bert", Origin.derived_from(f"{key} is a BERT key: MegatronBertTrainerBuilder", raw.origin))
-    name = r.written(r.layout.root_key("name"))
     if name is not None and isinstance(name.value, str):
         lowered = name.value.lower()
         if "bert" in lowered:

@@ -18,6 +18,10 @@ FP16 = {"trainer.precision": 16}
         pytest.param({**FP16, "model.mcore_bert": True}, "1.23", None, "bert", id="mcore_bert key: BERT builder"),
         pytest.param({**FP16, "model.bert_binary_head": True}, "1.23", None, "bert", id="bert_binary_head key: BERT builder"),
         pytest.param({"name": "megatron_bert", **FP16}, "1.23", None, "bert", id="job name says BERT"),
+        # megatron_retro_config.yaml carries bert_binary_head, but megatron_retro_pretraining.py@v1.23.0 builds
+        # GradScaler(init 2**32, growth 1000, hysteresis 2) itself, like MegatronTrainerBuilder
+        pytest.param({"name": "test_retro", **FP16, "model.bert_binary_head": True}, "1.23", None, "gpt",
+                     id="RETRO: its own script, scaler as GPT's"),
         pytest.param({"name": "megatron_t5", **FP16}, "1.23", None, "t5", id="job name says T5"),
         pytest.param({**FP16, "model.peft.peft_scheme": "lora"}, "1.23", None, "lmpp", id="model.peft: PEFT script, LMPP"),
         pytest.param({**FP16, "model.peft.peft_scheme": "lora"}, "1.18", None, "gpt", id="no PEFT script PP switch before 1.19"),
