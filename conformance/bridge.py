@@ -15,14 +15,14 @@ from typing import Any
 from conformance.cases import Input, prepare_target
 from conformance.compare import EnvResult, add_answers
 from conformance.envs import Env
-from migrate.verify.installed.rows import ROWS, mcore_rows
-
-TE_VERSION = "2.19.0"
+from migrate.verify.installed.bridge import DEFAULT_TE_VERSION as TE_VERSION
+from migrate.verify.installed.bridge import rows as bridge_rows
+from migrate.verify.installed.rows import ROWS
 
 
 def real_rows(facts: dict[str, Any]) -> dict[str, Any]:
     """Bridge's train loop gives Megatron-core `grad_scale_func` (found by a scan of its training/ sources)."""
-    return mcore_rows(facts, scale_applied=bool(facts.get("grad_scale_func_assigned_in")))
+    return bridge_rows(facts)
 
 
 def run(env: Env, inputs: list[Input], run_probe) -> EnvResult:

@@ -101,7 +101,7 @@ def prepare_target(item: Input, target: str, target_nemo: str = "2.5") -> Case |
         converted = convert_config(load_config(str(item.path), options), options)
         if converted.status != "converted":
             return None
-        result = structural_check(str(item.path), options)
+        result = structural_check(str(item.path), options, installed=False)  # the tables, whatever is installed here
     except (InputError, RecursionError):
         return None
     migrated = result.migrated

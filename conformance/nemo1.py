@@ -56,7 +56,7 @@ def prepare(item: Input, version: str) -> tuple[dict | None, list[Case], str | N
         builders = builders_for(config.data.get("name") if isinstance(config.data, dict) else None)
         cases = []
         for builder in builders:
-            legacy = structural_check(str(item.path), replace(options, trainer_builder=builder)).legacy
+            legacy = structural_check(str(item.path), replace(options, trainer_builder=builder), installed=False).legacy
             cases.append(Case(replace(item, id=f"{item.id} [{builder}]"), "", {k: e.value for k, e in legacy.entries.items()},
                               (), {k: e.why for k, e in legacy.entries.items()}))
     except (InputError, RecursionError):

@@ -2,8 +2,10 @@
 `MegatronMixedPrecision` and pushed onto real Megatron-core configs (probes/nemo2_probe.py),
 against `verify`'s migrated column for the same `--target-nemo`.
 
-The Transformer Engine version the recipe stand-in reports decides which recipe branches
-Megatron-core may take; it is the TE of NeMo 2.5's container (2.6) for every release.
+The probe hands the plugin convert's module built to migrate/verify/installed/nemo2.py, the code
+verify runs where NeMo 2.x is installed. The Transformer Engine version the recipe stand-in reports
+decides which recipe branches Megatron-core may take; it is the TE of NeMo 2.5's container (2.6) for
+every release.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ from typing import Any
 from conformance.cases import Input, prepare_target
 from conformance.compare import EnvResult, add_answers
 from conformance.envs import Env
-from migrate.verify.installed.rows import ROWS, mcore_rows
 from migrate.emit.signatures import TARGET_NEMO_CHOICES
-
-TE_VERSION = "2.6.0"
+from migrate.verify.installed.nemo2 import DEFAULT_TE_VERSION as TE_VERSION
+from migrate.verify.installed.nemo2 import rows as nemo2_rows
+from migrate.verify.installed.rows import ROWS
 
 
 def target_nemo(env: Env) -> str:
@@ -29,7 +31,7 @@ def target_nemo(env: Env) -> str:
 def real_rows(facts: dict[str, Any]) -> dict[str, Any]:
     """NeMo 2.x sets no grad_scale_func (`grad_scale_applied` comes from a scan of the installed
     nemo/lightning and nemo/collections/llm sources for an assignment to it)."""
-    return mcore_rows(facts, scale_applied=bool(facts.get("grad_scale_func_assigned_in")))
+    return nemo2_rows(facts)
 
 
 def run(env: Env, inputs: list[Input], run_probe) -> EnvResult:

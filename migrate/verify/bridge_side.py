@@ -133,6 +133,22 @@ def read_bridge(text: str, path: str) -> BridgeConfig:
     return _from_call(path, call)
 
 
+def literal_source(text: str, path: str) -> tuple[str | None, tuple[Any, ...], dict[str, Any]]:
+    """(recipe name or None, positional, keyword literals) of the module's one mixed-precision
+    configuration, for building it with the installed Bridge; read_bridge's reading and errors."""
+    read_bridge(text, path)
+    with source_guard.tree_work():
+        source = _sources(parse_python(text, path))[0]
+    if source.kind == "name":
+        return source.name, (), {}
+    call = source.call
+    if call.name == "get_mixed_precision_config":
+        return call.positional[0], (), {}
+    if call.name != "MixedPrecisionConfig":
+        return call.name, (), {}
+    return None, tuple(call.positional), dict(call.kwargs)
+
+
 def _defaults() -> dict[str, tuple[Any, str]]:
     return {name: (value, f"MixedPrecisionConfig default {name}={value!r} (Bridge {BRIDGE_VERSION})") for name, value in DEFAULTS}
 

@@ -40,6 +40,8 @@ class VerifyResult:
     target: str = "nemo2"  # "nemo2" | "bridge" | "automodel"
     torchao_recipe: str | None = None  # automodel: the torchao float8 recipe of the migrated side
     target_release: str | None = None  # nemo2: the release whose plugin semantics applied ("NeMo 2.6 (container 25.11)")
+    legacy_source: str = ""  # where the legacy column came from (the report's `legacy side:` line)
+    migrated_source: str = ""  # where the migrated column came from (`migrated side:`)
 
     @property
     def approximate(self) -> bool:
@@ -77,13 +79,20 @@ def read_python(path: str) -> str:
     return read_input_text(path)
 
 
-def structural_check(yaml_path: str, options: ConvertOptions, python_path: str | None = None, strict: bool = False) -> VerifyResult:
-    """Both sides and their row-by-row comparison (CPU only). InputError on bad input."""
+def structural_check(yaml_path: str, options: ConvertOptions, python_path: str | None = None, strict: bool = False,
+                     record=None, installed: bool = True) -> VerifyResult:
+    """Both sides and their row-by-row comparison (CPU only). InputError on bad input. `record` (a
+    legacy_record.LegacyRecord from `snapshot`) replaces nemo-migrate's model as the legacy column;
+    `installed` False keeps the migrated column on nemo-migrate's tables even where the stack is installed."""
     config = load_config(yaml_path, options)
     spec = spec_for(config, options)
     if isinstance(spec, Skip):
         raise InputError(Location(yaml_path), f"not a NeMo 1.0 training config: {spec.reason}")
-    legacy = legacy_effective(spec)
+    if record is not None:
+        legacy, legacy_source = record.effective(), record.describe()
+    else:
+        legacy = legacy_effective(spec)
+        legacy_source = f"nemo-migrate's model of NeMo {spec.nemo1_version} (`snapshot` records NeMo's own values)"
     if python_path is None:
         converted = convert_config(config, options)
         if converted.status != "converted":
@@ -91,7 +100,7 @@ def structural_check(yaml_path: str, options: ConvertOptions, python_path: str |
         text, shown = converted.output, GENERATED
     else:
         text, shown = read_python(python_path), python_path
-    migrated = migrated_effective(text, shown, options)
+    migrated, migrated_source = migrated_side(text, shown, options, installed)
     if options.target == "automodel":
         from migrate.verify.approximate import compare_approximate
         from migrate.verify.automodel_side import TORCHAO_RECIPES
@@ -102,11 +111,27 @@ def structural_check(yaml_path: str, options: ConvertOptions, python_path: str |
         # The torchao side trains without a TE recipe; its float8 conversion is named separately.
         migrated_run = RunConfig("migrated", migrated.value("precision"), None, None)
         return VerifyResult(yaml_path, shown, legacy, migrated, structural, run_config(legacy), migrated_run,
-                            strict=strict, target=options.target, torchao_recipe=recipe)
+                            strict=strict, target=options.target, torchao_recipe=recipe, legacy_source=legacy_source,
+                            migrated_source=migrated_source)
     structural = compare(legacy, migrated)
     release = nemo_label(options.target_nemo, options.target_container) if options.target == "nemo2" else None
     return VerifyResult(yaml_path, shown, legacy, migrated, structural, run_config(legacy), run_config(migrated),
-                        strict=strict, target=options.target, target_release=release)
+                        strict=strict, target=options.target, target_release=release, legacy_source=legacy_source,
+                        migrated_source=migrated_source)
+
+
+def migrated_side(text: str, shown: str, options: ConvertOptions, installed: bool = True) -> tuple[Effective, str]:
+    """The migrated column and where it came from: the installed stack's own classes when it can be
+    imported here (migrate.verify.installed), else nemo-migrate's tables."""
+    from migrate.emit.bridge_snapshot import BRIDGE_VERSION
+    from migrate.verify.installed.migrated import installed_effective
+
+    found, note = installed_effective(text, shown, options) if installed else (None, None)
+    if found is not None:
+        return found, note
+    stack = {"nemo2": f"NeMo {options.target_nemo}", "bridge": f"Megatron Bridge {BRIDGE_VERSION}",
+             "automodel": "NeMo AutoModel"}[options.target]
+    return migrated_effective(text, shown, options), f"nemo-migrate's tables of {stack}" + (f" ({note})" if note else "")
 
 
 def migrated_effective(text: str, shown: str, options: ConvertOptions) -> Effective:
