@@ -266,6 +266,7 @@ def verify(
     trainer_builder: Optional[str] = typer.Option(None, "--trainer-builder", metavar="BUILDER", help=BUILDER_HELP),
     run_name: Optional[str] = typer.Option(None, "--run", metavar="NAME", help="In a file holding several runs, verify this one."),
     config: List[str] = typer.Option([], "--config", metavar="FILE|KEY=VALUE", help="A TOML file to use instead of [tool.nemo-migrate] in pyproject.toml, or one setting."),
+    legacy: Optional[str] = typer.Option(None, "--legacy", metavar="RECORD.json", help="Take the legacy side from this record (written by `nemo-migrate snapshot` where the old training ran) instead of nemo-migrate's model."),
     show_settings: bool = typer.Option(False, "--show-settings", help="Print the resolved settings and where each came from, then exit."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No table: only the verdict line and errors."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Also show the rows that are equal (the default shows them too; kept for symmetry)."),
@@ -286,7 +287,33 @@ def verify(
         target=target, steps=steps, json_path=json_out, plot_path=plot_out, require_gpu=require_gpu, gpus=gpus,
         numeric=not no_numeric, benchmark=benchmark, strict=strict, set_values=tuple(set_values), env_values=tuple(env_values),
         target_nemo=target_nemo, nemo1_version=nemo1_version, trainer_builder=trainer_builder, run=run_name,
-        config=tuple(config), show_settings=show_settings, quiet=quiet, verbose=verbose, color=color,
+        config=tuple(config), show_settings=show_settings, quiet=quiet, verbose=verbose, color=color, legacy_path=legacy,
     )
     raise typer.Exit(_run("verify", run_verify_command, arguments))
 # [end verify]
+# [snapshot] `snapshot` command
+@app.command()
+def snapshot(
+    yaml_path: str = typer.Argument(..., metavar="OLD.yaml", help="The NeMo 1.0 YAML config the old training ran with."),
+    output: str = typer.Option(..., "-o", "--output-file", metavar="RECORD.json", help="Where to write the legacy record (for `verify --legacy`)."),
+    set_values: List[str] = typer.Option([], "--set", metavar="KEY=VALUE", help="Hydra-style override of the YAML (repeatable)."),
+    env_values: List[str] = typer.Option([], "--env", metavar="NAME=VALUE", help="Value for ${oc.env:NAME} (repeatable)."),
+    nemo1_version: Optional[str] = typer.Option(None, "--nemo1-version", metavar="RELEASE", help=NEMO1_HELP),
+    trainer_builder: Optional[str] = typer.Option(None, "--trainer-builder", metavar="BUILDER", help=BUILDER_HELP),
+    run_name: Optional[str] = typer.Option(None, "--run", metavar="NAME", help="In a file holding several runs, record this one."),
+    config: List[str] = typer.Option([], "--config", metavar="FILE|KEY=VALUE", help="A TOML file to use instead of [tool.nemo-migrate] in pyproject.toml, or one setting."),
+) -> None:
+    """Record the legacy side where the old training ran: NeMo 1.x's own values when it is importable.
+
+    With NeMo 1.x installed, its trainer builder and model compute the settings; without it, the record
+    holds nemo-migrate's own model and says so. Exit status: 0 written, 2 bad input (or a config NeMo
+    1.x refuses), 4 NeMo 1.x is installed but its run failed.
+    """
+    from migrate.verify.snapshot import SnapshotArguments, run_snapshot
+
+    arguments = SnapshotArguments(
+        yaml_path=yaml_path, output=output, set_values=tuple(set_values), env_values=tuple(env_values),
+        nemo1_version=nemo1_version, trainer_builder=trainer_builder, run=run_name, config=tuple(config),
+    )
+    raise typer.Exit(_run("snapshot", run_snapshot, arguments))
+# [end snapshot]

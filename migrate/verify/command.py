@@ -42,6 +42,7 @@ class VerifyRequest:
     plot_path: str | None = None
     gpus: int = 1
     quiet: bool = False
+    legacy_path: str | None = None  # --legacy: a record written by `snapshot`
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class VerifyArguments:
     select: tuple[str, ...] | None = None
     extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    legacy_path: str | None = None
 
 
 def run_verify_command(arguments: VerifyArguments) -> int:
@@ -97,7 +99,7 @@ def run_verify_command(arguments: VerifyArguments) -> int:
     request = VerifyRequest(
         arguments.yaml_path, settings.options_for(arguments.yaml_path), arguments.python_path, arguments.steps,
         arguments.numeric, arguments.require_gpu, arguments.benchmark, arguments.strict, arguments.json_path,
-        arguments.plot_path, gpus=arguments.gpus, quiet=arguments.quiet,
+        arguments.plot_path, gpus=arguments.gpus, quiet=arguments.quiet, legacy_path=arguments.legacy_path,
     )
     width = None if sys.stdout.isatty() else 160
     return run_verify(request, Console(no_color=not settings.color, force_terminal=True if arguments.color == "always" else None,
@@ -159,12 +161,36 @@ def _numeric(request: VerifyRequest, result) -> tuple[bool, str | None]:
     return False, None
 
 
+def _legacy_record(request: VerifyRequest):
+    """The --legacy record (checked against this YAML and these options) and the options verify then
+    uses: an unset --nemo1-version or --trainer-builder takes the record's, so convert writes the
+    migrated side for the run the record describes."""
+    from dataclasses import replace
+
+    from migrate.verify.legacy_record import check_matches, check_release, read_record
+
+    if request.legacy_path is None:
+        return None, request.options
+    record = read_record(request.legacy_path)
+    options = request.options
+    sets = tuple(o.text for o in options.overrides)
+    check_matches(record, request.yaml_path, sets, options.trainer_builder, options.run)
+    if options.nemo1_version_from == "default":
+        options = replace(options, nemo1_version=record.nemo1_version, nemo1_version_from=f"the record {request.legacy_path}")
+    else:
+        check_release(record, options.nemo1_version)
+    if options.trainer_builder is None:
+        options = replace(options, trainer_builder=record.trainer_builder)
+    return record, options
+
+
 def run_verify(request: VerifyRequest, console) -> int:
     from migrate.verify.check import structural_check
 
     started = time.perf_counter()
     try:
-        result = structural_check(request.yaml_path, request.options, request.python_path, request.strict)
+        record, options = _legacy_record(request)
+        result = structural_check(request.yaml_path, options, request.python_path, request.strict, record)
     except InputError as error:
         print(error_line(error), file=sys.stderr)
         return BAD_INPUT

@@ -176,6 +176,17 @@ def check_matches(record: LegacyRecord, yaml_path: str, sets: tuple[str, ...], t
                          f"verify was given --trainer-builder {trainer_builder}")
 
 
+def check_release(record: LegacyRecord, nemo1_version: str) -> None:
+    """Refuse a record made under other NeMo 1.x release rules than an explicit --nemo1-version."""
+    from migrate.legacy.versions import resolve_version
+
+    key, _ = resolve_version(nemo1_version)
+    if key != record.nemo1_version:
+        where = _Locator(record.path, _record_text(record.path))
+        raise InputError(where.at("nemo1_version"), f"recorded for NeMo {record.nemo1_version}, verify was given "
+                         f"--nemo1-version {nemo1_version}")
+
+
 def _record_text(path: str) -> str:
     try:
         with open(path, encoding="utf-8") as handle:

@@ -43,6 +43,8 @@ def to_json(result: VerifyResult, exit_status: int) -> dict[str, Any]:
         "python": result.python_path,
         "target": result.target,
         "target_release": result.target_release,
+        "legacy_side": result.legacy_source,
+        "migrated_side": result.migrated_source,
         "verdict": _verdict_word(result),
         "exit_status": exit_status,
         "strict": result.strict,
@@ -178,6 +180,8 @@ def print_report(result: VerifyResult, console) -> None:
             why = f"legacy: {row.legacy_why}\nmigrated: {row.migrated_why}" + (f"\n{row.note}" if row.note else "")
         table.add_row(row.label, escape(_show(row.legacy)), escape(_show(row.migrated)), f"[{style}]{row.status}[/]", escape(why))
     console.print(table)
+    console.print(f"legacy side: {escape(result.legacy_source)}")
+    console.print(f"migrated side: {escape(result.migrated_source)}")
     for error in s.errors:
         console.print(f"[bold red]migrated plugin error:[/] {escape(error)}")
     if s.limitations:
