@@ -56,6 +56,7 @@ class EnvResult:
     not_run: dict[str, str] = field(default_factory=dict)  # case -> why the real code cannot run it
     disagreements: list[Disagreement] = field(default_factory=list)
     seconds: float = 0.0
+    outcomes: dict[str, tuple[bool, int]] = field(default_factory=dict)  # case -> (constructed, values compared)
 
     def as_dict(self) -> dict[str, Any]:
         data = dict(vars(self))
@@ -97,6 +98,7 @@ def add_case(result: EnvResult, case_id: str, expected: dict[str, Any], expected
         result.predicted += bool(expected_errors)
     compared, found = compare_case(case_id, expected, expected_errors, real, rows, why)
     result.compared += compared
+    result.outcomes[case_id] = (real.exception is None, compared)
     result.disagreements.extend(found)
 
 
@@ -125,10 +127,33 @@ def summary_table(results: list[EnvResult]) -> str:
     return "\n".join("| " + " | ".join(cells) + " |" for cells in [lines[0], ("---",) * len(head), *lines[1:]])
 
 
+def group_of(case: str) -> str:
+    """`fixtures` or `corpus`, with the trainer builder a nemo1 case id ends in (`... [gpt]`)."""
+    source = "fixtures" if case.startswith("fixtures/") else "corpus"
+    return f"{source} [{case.rsplit('[', 1)[1]}" if case.endswith("]") else source
+
+
+def group_table(result: EnvResult) -> str:
+    """The counts of one environment per input group (fixtures / corpus, and per builder for nemo1)."""
+    groups: dict[str, list[int]] = {}
+    for case, (constructed, compared) in result.outcomes.items():
+        counts = groups.setdefault(group_of(case), [0, 0, 0, 0, 0, 0])
+        counts[0] += 1
+        counts[1 if constructed else 2] += 1
+        counts[3] += compared
+    for case in result.not_run:
+        groups.setdefault(group_of(case), [0, 0, 0, 0, 0, 0])[5] += 1
+    for d in result.disagreements:
+        groups.setdefault(group_of(d.case), [0, 0, 0, 0, 0, 0])[4] += 1
+    head = ("inputs", "cases", "constructed", "exceptions", "values compared", "disagreements", "not run")
+    lines = [head, ("---",) * len(head)] + [(name, *map(str, counts)) for name, counts in sorted(groups.items())]
+    return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)
+
+
 def report(result: EnvResult) -> str:
     """The table of one environment and every disagreeing value."""
     lines = [f"## {result.env}: {result.title}" + (f" ({result.note})" if result.note else ""), "",
-             summary_table([result]), ""]
+             summary_table([result]), "", group_table(result), ""]
     if result.not_compared:
         lines.append("not observable here: " + ", ".join(result.not_compared))
     if result.not_run:

@@ -280,3 +280,17 @@ def test_answers_the_real_code_cannot_run_are_listed_not_counted():
     add_answers(result, cases, answers, lambda facts: {"precision": "fp16"}, ("precision",))
     assert result.not_run == {"a": "needs the job's environment"}
     assert (result.cases, len(result.disagreements)) == (1, 1)
+
+
+def test_counts_per_input_group_and_builder():
+    from conformance.compare import group_table
+
+    result = EnvResult("nemo1-1.23", "t")
+    add_case(result, "fixtures/a.yaml [gpt]", {"precision": "bf16"}, (), Real(rows={"precision": "bf16"}), ("precision",))
+    add_case(result, "corpus/b.yaml [gpt]", {"precision": "bf16"}, (), Real(exception="ValueError: x"), ("precision",))
+    add_case(result, "corpus/b.yaml [lmpp]", {"precision": "bf16"}, (), Real(rows={"precision": "fp16"}), ("precision",))
+    result.not_run["corpus/c.yaml [lmpp]"] = "needs the job"
+    table = group_table(result)
+    assert "| corpus [gpt] | 1 | 0 | 1 | 0 | 1 | 0 |" in table
+    assert "| corpus [lmpp] | 1 | 1 | 0 | 1 | 1 | 1 |" in table
+    assert "| fixtures [gpt] | 1 | 1 | 0 | 1 | 0 | 0 |" in table
