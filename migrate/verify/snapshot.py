@@ -178,6 +178,11 @@ def run_snapshot(arguments: SnapshotArguments) -> int:
             why = answer.get("not_run") or f"NeMo {nemo} refuses this config: {answer['exception']}"
             print(f"{path}: error: {why} ({BUILDER_NAMES[builder]}); nothing written", file=sys.stderr)
             return BAD_INPUT
+        recipe_error = (answer["facts"].get("recipe") or {}).get("error")
+        if recipe_error:
+            print(f"{path}: error: NeMo {nemo} is installed but Megatron-core's FP8 recipe code failed here ({recipe_error}); "
+                  "nothing written", file=sys.stderr)
+            return RUN_FAILED
         rows = nemo_rows(answer["facts"], model_rows, nemo)
         versions = {**response["versions"], "transformer-engine (recorded by a stand-in)": response["te_version"]}
         source, side = "nemo", f"nemo_toolkit {nemo}, installed ({BUILDER_NAMES[builder]})"

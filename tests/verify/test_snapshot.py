@@ -233,3 +233,12 @@ def test_a_failed_nemo1_run_is_exit_4(tmp_path, config, monkeypatch):
     monkeypatch.setattr(snapshot, "run_installed_nemo1", fails)
     out, result = record(tmp_path, config)
     assert result.code == 4 and "computing the legacy side failed" in result.stderr and not out.exists()
+
+
+def test_a_recipe_nemo_could_not_build_here_is_exit_4_not_fp8_off(tmp_path, config, monkeypatch):
+    monkeypatch.setattr(snapshot, "installed_nemo1", lambda: "1.23.0")
+    facts = _facts(mcore_gpt=True, transformer_config={"fp8": "hybrid"}, recipe={"error": "NameError: te"})
+    monkeypatch.setattr(snapshot, "run_installed_nemo1", lambda cases, python=None: {
+        "versions": {}, "te_version": "1.2.0", "results": [{"id": "x", "builder": "MegatronTrainerBuilder", "facts": facts}]})
+    out, result = record(tmp_path, config)
+    assert result.code == 4 and "FP8 recipe code failed" in result.stderr and not out.exists()
