@@ -165,6 +165,10 @@ def run_snapshot(arguments: SnapshotArguments) -> int:
     nemo = installed_nemo1()
     if nemo is not None:
         layout = _layout_of(config, spec)
+        if not layout.model or not all(isinstance(config.section(key), dict) for key in (layout.model, layout.trainer)):
+            print(f"{path}: error: NeMo's trainer builders need a model and a trainer section, and this run lacks one "
+                  "(a model config, inference or incomplete file); nothing written", file=sys.stderr)
+            return BAD_INPUT
         case = nemo1_case(config, layout, options, (builder,), path)
         notes += list(script_sets(config, layout)[1])
         try:

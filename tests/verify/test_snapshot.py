@@ -242,3 +242,11 @@ def test_a_recipe_nemo_could_not_build_here_is_exit_4_not_fp8_off(tmp_path, conf
         "versions": {}, "te_version": "1.2.0", "results": [{"id": "x", "builder": "MegatronTrainerBuilder", "facts": facts}]})
     out, result = record(tmp_path, config)
     assert result.code == 4 and "FP8 recipe code failed" in result.stderr and not out.exists()
+
+
+def test_a_run_without_model_and_trainer_sections_is_refused_before_nemo_runs(tmp_path, monkeypatch):
+    monkeypatch.setattr(snapshot, "installed_nemo1", lambda: "1.23.0")
+    monkeypatch.setattr(snapshot, "run_installed_nemo1", lambda cases, python=None: pytest.fail("NeMo must not run"))
+    out = tmp_path / "legacy.json"
+    result = run_cli(["snapshot", str(ROOT / "fixtures" / "convert" / "nemo_model_config.yaml"), "-o", str(out)])
+    assert result.code == 2 and "need a model and a trainer section" in result.stderr and not out.exists()
