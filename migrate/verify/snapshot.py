@@ -198,7 +198,7 @@ def run_snapshot(arguments: SnapshotArguments) -> int:
               "legacy side, not NeMo's; run snapshot where the old training ran for NeMo's values", file=sys.stderr)
     rows["trainer_builder"] = Entry(builder, builder_from)
     versions = {"nemo-migrate": __version__, **versions}
-    text = record_document(config=path, config_sha256=digest, run=arguments.run, sets=tuple(arguments.set_values),
+    text = record_document(config=path, config_sha256=digest, run=arguments.run, sets=tuple(o.text for o in options.overrides),
                            nemo1_version=spec.nemo1_version, source=source, legacy_side=side, versions=versions,
                            trainer_builder=builder, trainer_builder_from=builder_from, rows=rows, notes=tuple(notes))
     try:
