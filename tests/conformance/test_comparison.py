@@ -13,10 +13,10 @@ from conformance.automodel import real_rows as automodel_rows
 from conformance.cases import ROOT, Case, Input, collect_inputs, prepare_target
 from conformance.compare import RAISES, EnvResult, Real, add_answers, add_case, compare_case, same, summary_table
 from conformance.envs import ENVS, cache_dir, lock_lines
-from migrate.verify.installed.rows import ROWS, mcore_rows
 from conformance.nemo1 import builders_for, prepare
 from conformance.nemo1 import real_rows as nemo1_rows
 from conformance.nemo2 import target_nemo
+from migrate.verify.installed.rows import ROWS, mcore_rows
 
 
 # -- comparing -------------------------------------------------------------------------------------

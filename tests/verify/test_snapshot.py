@@ -12,8 +12,8 @@ import pytest
 from cli_helpers import ROOT, run_cli
 
 from migrate.convert import ConvertOptions, load_config, spec_for
-from migrate.legacy.roles import detect_runs
 from migrate.legacy.overrides import parse_override
+from migrate.legacy.roles import detect_runs
 from migrate.verify import snapshot
 from migrate.verify.legacy_side import legacy_effective
 

@@ -89,14 +89,13 @@ def half_module(tc: Any, wrap: Callable[[Any], Any] | None = None) -> dict[str, 
 
 def _te_namespace(te: RecordingTE) -> dict[str, Any]:
     """Names Megatron-core's recipe code looks up, with Transformer Engine replaced by the stand-in."""
-    import torch
     import warnings
-    from packaging.version import Version
 
+    import torch
+    from megatron.core import parallel_state
     from megatron.core.model_parallel_config import ModelParallelConfig
     from megatron.core.transformer.transformer_config import TransformerConfig
-
-    from megatron.core import parallel_state
+    from packaging.version import Version
 
     namespace = {"te": te.root, "transformer_engine": te.root, "HAVE_TE": True, "torch": torch, "warnings": warnings,
                  "parallel_state": parallel_state,

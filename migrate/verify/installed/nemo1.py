@@ -235,7 +235,6 @@ def one_process_parallel(**kwargs):
 
 def model_facts(cfg, plugins, te: RecordingTE) -> dict:
     import pytorch_lightning as pl
-    import torch
     from nemo.collections.nlp.models.language_modeling import megatron_base_model, megatron_gpt_model
     from nemo.collections.nlp.modules.common.megatron import transformer
 
