@@ -8,19 +8,17 @@ from migrate.emit.nemo2_module import render_nemo2_module
 from migrate.emit.nemo2_plan import plan_nemo2
 from migrate.emit.signatures import DEFAULT_TARGET_NEMO
 from migrate.errors import InputError, Location, Unreadable
-from migrate.report import error_line
 from migrate.legacy.compose import compose_document
 from migrate.legacy.fragments import fragment_reason, inclusion_note
 from migrate.legacy.layout import Layout, Skip
-from migrate.legacy.origin import Origin
 from migrate.legacy.overrides import Override
 from migrate.legacy.reader import LegacyConfig
 from migrate.legacy.roles import detect_runs
 from migrate.legacy.semantics import NotExpressible, build_spec
 from migrate.legacy.versions import DEFAULT_NEMO1_VERSION, nemo1_profile, resolve_version
 from migrate.legacy.yamlsource import parse_yaml, read_yaml_file
-from migrate.spec import Finding, PrecisionSpec
-
+from migrate.report import error_line
+from migrate.spec import Finding, Origin, PrecisionSpec
 
 TARGETS = ("nemo2", "bridge", "automodel")
 OUTPUT_SUFFIX = {"nemo2": ".py", "bridge": ".py", "automodel": ".yaml"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from migrate.errors import InputError
-from migrate.legacy.origin import Unknown
+from migrate.legacy.interpolation import Unknown
 from migrate.legacy.overrides import OverrideSyntaxError, parse_env, parse_override
 from migrate.legacy.reader import LegacyConfig
 from migrate.legacy.yamlsource import parse_yaml

@@ -20,10 +20,9 @@ from migrate.codemod.arglist import NewArg
 from migrate.codemod.imports import Imports, insert_imports
 from migrate.codemod.locate import Locator, PluginSlot, Recipe, Target, Trainer, locate
 from migrate.emit.nemo2_plan import Argument, Dtype, Plan
-from migrate.legacy.origin import Origin
 from migrate.nemo2 import source_guard
 from migrate.nemo2.calls import NotLiteral, Positions, literal_value, parse_python
-from migrate.spec import Finding
+from migrate.spec import Finding, Origin
 
 
 @dataclass(frozen=True)

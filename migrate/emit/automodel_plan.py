@@ -16,8 +16,7 @@ from typing import Any
 
 from migrate.emit.bridge_plan import retarget
 from migrate.emit.dropped import dropped_settings, number
-from migrate.legacy.origin import Origin
-from migrate.spec import Finding, PrecisionSpec
+from migrate.spec import Finding, Origin, PrecisionSpec
 
 AUTOMODEL_VERSION = "0.7"
 DTYPE_NAMES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}

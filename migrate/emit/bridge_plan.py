@@ -16,8 +16,7 @@ from typing import Any
 from migrate.emit import bridge_snapshot as snapshot
 from migrate.emit.dropped import clipping_changes, dropped_settings, no_clipping_reason, no_scaler_message, number
 from migrate.emit.nemo2_plan import Argument, Dtype
-from migrate.legacy.origin import Origin
-from migrate.spec import Finding, PrecisionSpec
+from migrate.spec import Finding, Origin, PrecisionSpec
 
 _ALLOWED_STRINGS = {
     "fp8": set(snapshot.FP8_FORMATS),

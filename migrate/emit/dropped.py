@@ -9,9 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from migrate.legacy.origin import Origin
 from migrate.legacy.versions import nemo1_profile
-from migrate.spec import PrecisionSpec
+from migrate.spec import Origin, PrecisionSpec
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,8 @@ from typing import Any
 from migrate.emit.dropped import clipping_changes, dropped_settings, no_clipping_reason, no_scaler_message, number
 from migrate.emit.signatures import SIGNATURES, fp8_weights_argument
 from migrate.errors import InputError
-from migrate.legacy.origin import Origin
 from migrate.legacy.semantics import AMAX_ALGOS, FP8_RECIPES
-from migrate.spec import Finding, PrecisionSpec, Setting
+from migrate.spec import Finding, Origin, PrecisionSpec, Setting
 
 
 @dataclass(frozen=True)

@@ -68,8 +68,7 @@ def harness_runner(path: str) -> str | None:
 
 def peft(r) -> "Setting[bool]":
     """`model.peft.peft_scheme` other than none/null: adapters trained on a frozen base model."""
-    from migrate.legacy.origin import Origin
-    from migrate.spec import Setting
+    from migrate.spec import Origin, Setting
 
     raw = r.written(r.model_key("peft.peft_scheme"))
     if raw is None or not raw.known or raw.value in (None, "none", "None", ""):

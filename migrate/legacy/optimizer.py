@@ -11,10 +11,9 @@ import math
 from migrate.errors import shown
 from migrate.legacy import values as V
 from migrate.legacy.families import Aligner
-from migrate.legacy.origin import Origin
 from migrate.legacy.reading import FactReader
 from migrate.legacy.versions import MCORE_DISTRIBUTED_OPTIM
-from migrate.spec import Setting
+from migrate.spec import Origin, Setting
 
 LIGHTNING_NO_CLIP = "PyTorch Lightning gradient_clip_val = None: no clipping"
 

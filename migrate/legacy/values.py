@@ -10,7 +10,7 @@ import math
 from typing import Any
 
 from migrate.errors import InputError, Location, shortened, shown
-from migrate.legacy.origin import Unknown
+from migrate.legacy.interpolation import Unknown
 from migrate.legacy.reader import RawValue
 
 # NeMo 1.0 `torch_dtype_from_precision` (nemo/collections/nlp/parts/utils_funcs.py, v1.23.0; unchanged

@@ -10,11 +10,11 @@ from migrate.emit.signatures import DEFAULT_TARGET_NEMO
 from migrate.errors import InputError
 from migrate.legacy import values as V
 from migrate.legacy.layout import Layout
-from migrate.legacy.origin import Origin
 from migrate.legacy.reader import LegacyConfig, RawValue
 from migrate.legacy.versions import nemo1_profile
 from migrate.legacy.yamlsource import Span, YamlDocument
 from migrate.lint.rule import Report
+from migrate.spec import Origin
 
 
 @dataclass(frozen=True)

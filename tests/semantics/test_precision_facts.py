@@ -8,8 +8,7 @@ from facts import codes, reader
 
 from migrate.errors import InputError
 from migrate.legacy import precision as P
-from migrate.spec import Setting
-from migrate.legacy.origin import Origin
+from migrate.spec import Origin, Setting
 
 
 @pytest.mark.parametrize(
