@@ -92,8 +92,8 @@ def in_process(text: str, repeat: int) -> tuple[float, str]:
     """The fastest of `repeat` rewrites (or refusals), CPU seconds, and its outcome."""
     from migrate.codemod.rewrite import rewrite_script
     from migrate.convert import ConvertOptions, load_config, spec_for
-    from migrate.emit.nemo2_plan import plan_nemo2
     from migrate.errors import InputError
+    from migrate.plan.targets import plan_nemo2
 
     options = ConvertOptions()
     plan = plan_nemo2(spec_for(load_config(str(CONFIG), options), options), options.target_nemo)

@@ -12,7 +12,7 @@ from typing import Any
 
 import libcst as cst
 
-from migrate.emit.nemo2_module import _clean, _value_node
+from migrate.emit.code import clean, value_node
 
 INDENT = "    "
 _EMPTY = cst.Module([])
@@ -27,14 +27,14 @@ class NewArg:
     comment: str | None = None
 
     def value_node(self) -> cst.BaseExpression:
-        return self.value if isinstance(self.value, cst.BaseExpression) else _value_node(self.value)
+        return self.value if isinstance(self.value, cst.BaseExpression) else value_node(self.value)
 
     def code(self) -> str:
         return f"{self.name}={_EMPTY.code_for_node(self.value_node())}"
 
 
 def comment_text(text: str) -> str:
-    return "# " + _clean(text)
+    return "# " + clean(text)
 
 
 def is_multiline(call: cst.Call) -> bool:

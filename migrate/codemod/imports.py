@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import libcst as cst
 
 from migrate.codemod.import_order import sort_key
-from migrate.nemo2.calls import PLUGIN_MODULES
+from migrate.target_api.nemo2 import PLUGIN_MODULES
 
 NEMO_LIGHTNING_IMPORT = "from nemo import lightning as nl\n"
 TORCH_IMPORT = "import torch\n"

@@ -17,27 +17,9 @@ from dataclasses import dataclass
 import libcst as cst
 
 from migrate.errors import InputError, Location
-from migrate.nemo2.calls import (
-    PLUGIN_MODULES,
-    RECIPE_FUNCTION,
-    TRAINER_MODULES,
-    CallFinder,
-    CallSite,
-    Positions,
-    import_aliases,
-    mentions,
-    qualified_name,
-)
+from migrate.nemo2.calls import CallFinder, CallSite, Positions, import_aliases, mentions, qualified_name
+from migrate.target_api.nemo2 import PLUGIN_MODULES, RECIPE_FUNCTION, RECIPE_HELPERS, TRAINER_MODULES
 
-# nemo/collections/llm/recipes/precision/mixed_precision.py (NeMo 2.0 .. 2.5): each returns
-# run.Config[MegatronMixedPrecision] with values that are not the plugin's defaults.
-RECIPE_HELPERS = frozenset({
-    "bf16_mixed", "fp16_mixed", "bf16_with_fp8_mixed", "fp16_with_fp8_mixed",
-    "bf16_with_mxfp8_mixed", "fp16_with_mxfp8_mixed",
-    "bf16_with_fp8_current_scaling_mixed", "fp16_with_fp8_current_scaling_mixed",
-    "nanov2_bf16_with_fp8_current_scaling_mixed",
-    "bf16_with_fp8_subchannel_scaling_mixed", "fp16_with_fp8_subchannel_scaling_mixed",
-})
 HINT = "choose one with --trainer-line LINE"
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 

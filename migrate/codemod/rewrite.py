@@ -19,10 +19,11 @@ from migrate.codemod import arglist, policy
 from migrate.codemod.arglist import NewArg
 from migrate.codemod.imports import Imports, insert_imports
 from migrate.codemod.locate import Locator, PluginSlot, Recipe, Target, Trainer, locate
-from migrate.emit.nemo2_plan import Argument, Dtype, Plan
 from migrate.nemo2 import source_guard
 from migrate.nemo2.calls import NotLiteral, Positions, literal_value, parse_python
+from migrate.plan.python import Argument, Plan
 from migrate.spec import Finding, Origin
+from migrate.target_api.dtype import Dtype
 
 
 @dataclass(frozen=True)

@@ -17,15 +17,10 @@ from typing import Any
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from migrate.emit.signatures import PLUGIN_MODULES  # re-exported: callers import it from here
 from migrate.errors import InputError, Location, Unreadable
 from migrate.nemo2 import source_guard
+from migrate.target_api.nemo2 import PLUGIN_MODULES, RUN_CONFIG_NAMES
 
-RUN_CONFIG_NAMES = ("Config", "Partial")
-TRAINER_MODULES = ("nemo.lightning", "nemo.lightning.pytorch.trainer")
-# `nemo.collections.llm.<model>.pretrain_recipe` (NeMo 2.x re-exports each recipe module under
-# `llm`, e.g. `llm.llama3_8b`) or `nemo.collections.llm.recipes.<model>.finetune_recipe`.
-RECIPE_FUNCTION = re.compile(r"nemo\.collections\.llm\.(?:recipes\.)?\w+\.(?:pretrain|finetune)_recipe")
 _LIBCST_AT = re.compile(r"error at (\d+):(\d+)")
 _MESSAGE_LIMIT = 300
 

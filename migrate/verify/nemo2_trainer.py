@@ -53,16 +53,8 @@ from typing import Any
 import libcst as cst
 
 from migrate.errors import InputError, Location
-from migrate.nemo2.calls import (
-    RECIPE_FUNCTION,
-    TRAINER_MODULES,
-    CallFinder,
-    NotLiteral,
-    Positions,
-    import_aliases,
-    literal_value,
-    qualified_name,
-)
+from migrate.nemo2.calls import CallFinder, NotLiteral, Positions, import_aliases, literal_value, qualified_name
+from migrate.target_api.nemo2 import RECIPE_FUNCTION, TRAINER_MODULES
 from migrate.verify.effective import Effective, Entry
 
 STRATEGY_MODULES = ("nemo.lightning", "nemo.lightning.pytorch.strategies",

@@ -11,8 +11,8 @@ import pytest
 import yaml
 from target_cases import INPUTS, TARGETS, check_golden, findings_text, spec_of
 
-from migrate.emit.automodel_plan import plan_automodel
 from migrate.emit.automodel_yaml import merge_into, render_automodel
+from migrate.plan.automodel import plan_automodel
 
 GOLDEN = TARGETS / "automodel"
 ACCEPTED_DTYPES = {"float32", "bfloat16", "float16"}

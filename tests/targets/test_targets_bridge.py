@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from target_cases import INPUTS, TARGETS, check_golden, findings_text, spec_of
 
-from migrate.emit import bridge_snapshot as snapshot
-from migrate.emit.bridge_module import render_bridge
-from migrate.emit.bridge_plan import plan_bridge
-from migrate.emit.nemo2_plan import Dtype
+from migrate.emit.python_module import render_python_module
 from migrate.nemo2.calls import find_calls, parse_python
+from migrate.plan.targets import plan_bridge
+from migrate.target_api import bridge as snapshot
+from migrate.target_api.dtype import Dtype
 
 GOLDEN = TARGETS / "bridge"
 MODULE = "megatron.bridge.training.mixed_precision"
@@ -25,6 +25,11 @@ def _assigned(text: str) -> ast.expr:
     tree = ast.parse(text)
     (assign,) = [n for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "mixed_precision"]
     return assign.value
+
+
+def render_bridge(spec) -> tuple[str, tuple]:
+    plan = plan_bridge(spec)
+    return render_python_module(spec, plan), plan.findings
 
 
 def _as_source(value: object) -> object:

@@ -6,9 +6,9 @@ import pytest
 import yaml
 from target_cases import INPUTS, TARGETS, check_golden, spec_of
 
-from migrate.emit.automodel_plan import Entry, plan_automodel
 from migrate.emit.automodel_yaml import merge_into
 from migrate.errors import InputError
+from migrate.plan.automodel import Entry, plan_automodel
 
 MERGE = TARGETS / "merge"
 RECIPES = ["recipe", "indented"]
