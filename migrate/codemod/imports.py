@@ -1,10 +1,20 @@
-"""Spell NeMo, torch and NeMo-Run names the way the script already imports them; add imports only when missing."""
+"""Spell NeMo, torch and NeMo-Run names the way the script already imports them; add imports only when missing.
+
+New imports are placed here rather than by libcst's `AddImportsVisitor`, which does not place them
+where ruff's import sorter (I001) does, as the goldens require: it appends after the last import of
+the leading block without a section break (`import os` then `import torch` with no blank line
+between the standard library and third-party sections; a third-party import after
+`from . import helpers`), and it merges a new `from nemo import lightning as nl` into the user's own
+`from nemo import collections` line, editing a line this tool promises not to move. Removing an
+import that a rewrite made unused is libcst's `RemoveImportsVisitor` (rewrite.py).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import libcst as cst
+import libcst.matchers as m
 
 from migrate.codemod.import_order import sort_key
 from migrate.target_api.nemo2 import PLUGIN_MODULES
@@ -61,19 +71,16 @@ class Imports:
         return [cst.parse_statement(s) for s in self.needed]  # type: ignore[misc]
 
 
+_IMPORT_LINE = m.SimpleStatementLine(body=[m.ZeroOrMore(m.Import() | m.ImportFrom())])
+_DOCSTRING = m.SimpleStatementLine(body=[m.Expr(value=m.SimpleString() | m.ConcatenatedString())])
+
+
 def _is_import(statement: cst.CSTNode) -> bool:
-    return isinstance(statement, cst.SimpleStatementLine) and all(
-        isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
-    )
+    return m.matches(statement, _IMPORT_LINE)
 
 
 def _is_docstring(statement: cst.CSTNode) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )
+    return m.matches(statement, _DOCSTRING)
 
 
 def _blank_prefix(lines: Sequence[cst.EmptyLine]) -> int:

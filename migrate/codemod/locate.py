@@ -15,12 +15,15 @@ import re
 from dataclasses import dataclass
 
 import libcst as cst
+import libcst.matchers as m
 
 from migrate.errors import InputError, Location
-from migrate.nemo2.calls import CallFinder, CallSite, Positions, import_aliases, mentions, qualified_name
+from migrate.nemo2.calls import CallFinder, CallSite, Positions, dotted_name, import_aliases, mentions, qualified_name
 from migrate.target_api.nemo2 import PLUGIN_MODULES, RECIPE_FUNCTION, RECIPE_HELPERS, TRAINER_MODULES
 
 HINT = "choose one with --trainer-line LINE"
+# `X.plugins = value` (one target)
+_PLUGINS_ASSIGNMENT = m.Assign(targets=[m.AssignTarget(target=m.Attribute(attr=m.Name("plugins")))])
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
@@ -33,10 +36,7 @@ class Trainer:
     run_form: bool  # run.Config(nl.Trainer, ...)
 
     def kwarg(self, name: str) -> cst.Arg | None:
-        for arg in self.node.args:
-            if arg.keyword is not None and arg.keyword.value == name:
-                return arg
-        return None
+        return next((arg for arg in self.node.args if m.matches(arg, m.Arg(keyword=m.Name(name)))), None)
 
 
 @dataclass(frozen=True)
@@ -128,10 +128,7 @@ class _Scan(CallFinder):
 
     @staticmethod
     def _assigns_plugins(small: cst.BaseSmallStatement) -> bool:
-        if not isinstance(small, cst.Assign) or len(small.targets) != 1:
-            return False
-        target = small.targets[0].target
-        return isinstance(target, cst.Attribute) and target.attr.value == "plugins"
+        return m.matches(small, _PLUGINS_ASSIGNMENT)
 
     def visit_Call(self, node: cst.Call) -> None:
         super().visit_Call(node)
@@ -146,7 +143,7 @@ class _Scan(CallFinder):
         if len(node.targets) != 1:
             return
         target = node.targets[0].target
-        if isinstance(target, cst.Attribute) and target.attr.value == "plugins":
+        if m.matches(node, _PLUGINS_ASSIGNMENT):
             self.plugin_assignments.append(node)
         elif isinstance(target, cst.Attribute):
             self.attribute_assignments.append(node)
@@ -259,7 +256,7 @@ class Locator:
 
     def _in_trainer(self, trainer: Trainer) -> Target:
         plugins = trainer.kwarg("plugins")
-        if plugins is not None and not (isinstance(plugins.value, cst.Name) and plugins.value.value == "None"):
+        if plugins is not None and not m.matches(plugins.value, m.Name("None")):
             return self._from_value(plugins.value, trainer, trainer.run_form)
         if any(arg.star == "**" for arg in trainer.node.args):
             raise self.error(trainer.node, "this trainer takes **kwargs, which may already pass plugins=; "
@@ -307,7 +304,7 @@ class Locator:
                              "there is no `recipe.trainer.plugins` to set; nemo-migrate does not guess: write "
                              f"`recipe = {recipe.function}(...)` there")
         path = f"{recipe.name}.trainer.plugins"
-        assigned = [a for a in self.plugin_assignments if _dotted(a.targets[0].target) == path]
+        assigned = [a for a in self.plugin_assignments if dotted_name(a.targets[0].target) == path]
         if len(assigned) > 1:
             lines = _lines(self.where(a)[0] for a in assigned)
             raise self.error(assigned[1], f"{path} is assigned more than once (lines {lines}); {HINT}")
@@ -395,7 +392,7 @@ class Locator:
             plugins_from = target.recipe.end_line + 1
         for assign in self.plugin_assignments:
             if assign.value is holder:
-                path = _dotted(assign.targets[0].target)
+                path = dotted_name(assign.targets[0].target)
                 if path is not None:
                     trainer_paths.add(path.rpartition(".")[0])
                     if target.slot is not None:
@@ -408,21 +405,12 @@ class Locator:
         for assign in self.attribute_assignments:
             attribute = assign.targets[0].target
             assert isinstance(attribute, cst.Attribute)
-            base = _dotted(attribute.value)
+            base = dotted_name(attribute.value)
             if base in plugin_paths and self.where(assign)[0] >= plugins_from:
                 plugin_sets.append((assign, attribute.attr.value))
             elif base in trainer_paths and attribute.attr.value in ("precision", "gradient_clip_val"):
                 trainer_sets.append((assign, attribute.attr.value))
         return plugin_sets, trainer_sets
-
-
-def _dotted(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    return None
 
 
 def _lines(numbers) -> str:

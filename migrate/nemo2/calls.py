@@ -5,6 +5,13 @@ Import aliases are followed (`from nemo import lightning as nl`, `import nemo.li
 `run.Config(nl.MegatronMixedPrecision, ...)` counts as a call of the class. Only literals are
 evaluated (strings, numbers, booleans, None, `torch.<dtype>`, `2**32`); anything else is kept as
 NotLiteral with its source text, never evaluated.
+
+Qualified names come from the file's import lines (`import_aliases`, a visitor that skips every
+other statement line), not from libcst's `QualifiedNameProvider`: that provider needs scope
+analysis of every node, which costs two to three times the whole `--into` rewrite of a script
+(`python bench/bench_into.py --qualified-names` prints both; README, Benchmarks). The import map is
+file-wide: an import inside a function names the module everywhere, and a later rebinding of the
+name is not followed.
 """
 
 from __future__ import annotations
@@ -99,7 +106,7 @@ class _Aliases(cst.CSTVisitor):
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
-            dotted = _dotted(alias.name)
+            dotted = dotted_name(alias.name)
             if dotted is None:
                 continue
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
@@ -111,9 +118,9 @@ class _Aliases(cst.CSTVisitor):
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
             return
-        module = _dotted(node.module)
+        module = dotted_name(node.module)
         for alias in node.names:
-            name = _dotted(alias.name)
+            name = dotted_name(alias.name)
             if module is None or name is None:
                 continue
             bound = (
@@ -124,18 +131,19 @@ class _Aliases(cst.CSTVisitor):
             self.names[bound] = f"{module}.{name}"
 
 
-def _dotted(node: cst.BaseExpression | None) -> str | None:
+def dotted_name(node: cst.BaseExpression | None) -> str | None:
+    """`a.b.c` for a name or a chain of attributes of one; None for anything else (`f().x`, `a[0].x`)."""
     if isinstance(node, cst.Name):
         return node.value
     if isinstance(node, cst.Attribute):
-        base = _dotted(node.value)
+        base = dotted_name(node.value)
         return f"{base}.{node.attr.value}" if base else None
     return None
 
 
 def qualified_name(node: cst.BaseExpression, aliases: dict[str, str]) -> str | None:
     """`nl.MegatronMixedPrecision` -> `nemo.lightning.MegatronMixedPrecision` via the file's imports."""
-    dotted = _dotted(node)
+    dotted = dotted_name(node)
     if dotted is None:
         return None
     head, _, rest = dotted.partition(".")
@@ -197,7 +205,7 @@ def _literal(node: cst.BaseExpression) -> Any:
         ):
             return base**exponent
     if isinstance(node, cst.Attribute):
-        dotted = _dotted(node)
+        dotted = dotted_name(node)
         if dotted and dotted.startswith("torch.") and dotted.count(".") == 1:
             return dotted  # a torch dtype, kept as its name: "torch.bfloat16"
     return _NOT_LITERAL
