@@ -1,4 +1,4 @@
-"""Render a Plan of a Python target as a module, with libcst, from its template in `templates/`.
+"""Render a Plan of a Python target as a module, with libcst, from its template in `emit/templates/`.
 
 NeMo 2.x: `plugin = nl.MegatronMixedPrecision(...)`; Megatron Bridge: `mixed_precision =
 MixedPrecisionConfig(...)`, or, when those arguments equal a registered recipe exactly, the recipe's
@@ -17,13 +17,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from importlib.resources import files
 
 import libcst as cst
 from libcst.helpers import parse_template_statement
 
 from migrate import __version__
 from migrate.emit.code import INDENT, clean, findings_footer, value_node
-from migrate.emit.templates import read_template
 from migrate.nemo_releases import nemo_label
 from migrate.plan.python import Argument, Plan
 from migrate.spec import PrecisionSpec
@@ -36,7 +36,7 @@ _EMPTY = cst.Module(body=[])
 class _Rendering:
     """What one target's module says around the plan's arguments."""
 
-    template: str  # file name in templates/: a docstring, the import(s), `name = Call()`
+    template: str  # file name in emit/templates/: a docstring, the import(s), `name = Call()`
     title: Callable[[Plan, str | None], str]  # the docstring's first line, after "... precision settings"
     usage: tuple[str, ...]  # the docstring's last lines: how to use the module
     review_marker: str
@@ -165,7 +165,9 @@ def _optimizer_statement(plan: Plan) -> list[cst.SimpleStatementLine]:
 
 @cache
 def _template(name: str) -> cst.Module:
-    return cst.parse_module(read_template(name))  # libcst trees are immutable: safe to share
+    """A template shipped inside the package (read through importlib.resources, installed or not)."""
+    text = files(__package__).joinpath("templates", name).read_text(encoding="utf-8")
+    return cst.parse_module(text)  # libcst trees are immutable: safe to share
 
 
 def render_python_module(spec: PrecisionSpec, plan: Plan, container: str | None = None,
