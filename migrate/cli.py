@@ -11,6 +11,7 @@ from typing import List, Optional
 import typer
 
 from migrate import __version__, nemo_releases
+from migrate.legacy.versions import DEFAULT_NEMO1_VERSION
 
 app = typer.Typer(
     add_completion=False,
@@ -21,7 +22,7 @@ app = typer.Typer(
 
 NEMO1_HELP = (
     "NeMo 1.x release the config ran with: 1.5 .. 1.23, 2.x (the NeMo 1.0 code inside NeMo 2.x containers), "
-    "or a container tag such as 23.10 (default: 1.23)."
+    f"or a container tag such as 23.10 (default: {DEFAULT_NEMO1_VERSION})."
 )
 BUILDER_HELP = (
     "The NeMo 1.0 trainer builder the training script used: gpt (pretraining, Aligner), bert, t5, or lmpp "
@@ -48,7 +49,6 @@ def main_options(
 
 
 TRAINER_BUILDERS = ("gpt", "bert", "t5", "lmpp")
-DEFAULT_NEMO1_VERSION = "1.23"
 
 
 def _nemo1_version(value: Optional[str]) -> None:

@@ -20,7 +20,6 @@ from migrate.report import error_line
 from migrate.spec import Finding, Origin, PrecisionSpec
 from migrate.target_api.nemo2 import DEFAULT_TARGET_NEMO
 
-TARGETS = ("nemo2", "bridge", "automodel")
 OUTPUT_SUFFIX = {"nemo2": ".py", "bridge": ".py", "automodel": ".yaml"}
 
 

@@ -61,10 +61,6 @@ def line_start(call: cst.Call) -> cst.ParenthesizedWhitespace | None:
     return None
 
 
-def replace_value(arg: cst.Arg, value: cst.BaseExpression) -> cst.Arg:
-    return arg.with_changes(value=value)
-
-
 def remove_arg(call: cst.Call, index: int) -> cst.Call:
     """The call without its index-th argument; the neighbours keep their own comments."""
     args = list(call.args)

@@ -29,10 +29,6 @@ def optimizer_name(r: FactReader) -> Setting[str | None]:
     return Setting(None if value is None else str(value), raw.origin)
 
 
-def has_optimizer(optim: Setting[str | None]) -> bool:
-    return optim.value is not None
-
-
 def is_distributed(r: FactReader, optim: Setting[str | None]) -> bool:
     """Distributed Adam (v1.13+) or, on the 2.x tree, Megatron-core's distributed optimizer."""
     if optim.value == MCORE_DISTRIBUTED_OPTIM and optim.value not in r.release.distributed_optimizers:

@@ -64,10 +64,6 @@ def _refusal(raw: RawValue, path: str, message: str, code: str = REFUSED) -> Inp
     return InputError(Location(path, raw.origin.line, raw.origin.col), message, code)
 
 
-def _where(raw: RawValue, path: str) -> Location:
-    return raw.origin.location(path)
-
-
 def _name(raw: RawValue) -> str:
     return raw.origin.key or "value"
 

@@ -12,6 +12,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 
+from migrate.legacy.versions import DEFAULT_NEMO1_VERSION
 from migrate.lint.context import LintOptions
 from migrate.lint.diagnostic import SEVERITIES, severity_rank
 from migrate.lint.files import collect_files
@@ -114,7 +115,7 @@ def _resolve(request: LintRequest):
         raise UsageError(str(error)) from None
     options = LintOptions(
         env=env_values,
-        nemo1_version=_nemo1_version(request.nemo1_version or conf.get("nemo1-version", "1.23")),
+        nemo1_version=_nemo1_version(request.nemo1_version or conf.get("nemo1-version", DEFAULT_NEMO1_VERSION)),
         target_nemo=_target_nemo(request.target_nemo or conf.get("target-nemo", DEFAULT)),
     )
     settings = LintSettings(options=options, selection=selection, root=file_settings.root)

@@ -15,7 +15,6 @@ from typing import Any
 from migrate.target_api.dtype import Dtype
 
 BRIDGE_VERSION = "0.6.2"
-SOURCE = "megatron-bridge 0.6.2 wheel: megatron/bridge/training/mixed_precision.py"
 # Modules whose attribute `MixedPrecisionConfig` is Bridge's class.
 BRIDGE_MODULES = (
     "megatron.bridge.training.mixed_precision",
