@@ -9,7 +9,8 @@ import ast
 from pathlib import Path
 
 import pytest
-from target_cases import INPUTS, TARGETS, check_golden, findings_text, spec_of
+from golden import check_golden
+from target_cases import INPUTS, TARGETS, findings_text, spec_of
 
 from migrate.emit.python_module import render_python_module
 from migrate.nemo2.calls import find_calls, parse_python
@@ -40,8 +41,8 @@ def _as_source(value: object) -> object:
 def test_golden(case: Path) -> None:
     spec = spec_of(case)
     text, findings = render_bridge(spec)
-    check_golden(GOLDEN / f"{case.stem}.py", text)
-    check_golden(GOLDEN / f"{case.stem}.findings", findings_text(spec, findings))
+    check_golden(GOLDEN / f"{case.stem}.py", text, keep_empty=True)
+    check_golden(GOLDEN / f"{case.stem}.findings", findings_text(spec, findings), keep_empty=True)
 
 
 @pytest.mark.parametrize("case", INPUTS, ids=lambda p: p.stem)
