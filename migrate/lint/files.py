@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import stat
+
+from migrate.inputs import walk_files
 
 LINT_SUFFIXES = (".yaml", ".yml", ".py")
-SKIPPED_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "venv", "build", "dist"})
-
-
-def _is_regular(path: str) -> bool:
-    """FIFOs and devices found in a directory are passed over (reading one would block)."""
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except OSError:
-        return False
 
 
 def _excluded(relative: str, patterns: tuple[str, ...]) -> bool:
@@ -36,17 +28,9 @@ def collect_files(paths: list[str], exclude: tuple[str, ...] = (), force_exclude
         if given == "-":
             found.append(given)
         elif os.path.isdir(given):
-            for dirpath, dirnames, filenames in os.walk(given):
-                dirnames[:] = sorted(
-                    d for d in dirnames
-                    if not d.startswith(".") and d not in SKIPPED_DIRS
-                    and not _excluded(os.path.relpath(os.path.join(dirpath, d), given).replace(os.sep, "/"), exclude)
-                )
-                for name in sorted(filenames):
-                    full = os.path.join(dirpath, name)
-                    relative = os.path.relpath(full, given).replace(os.sep, "/")
-                    if name.endswith(LINT_SUFFIXES) and not _excluded(relative, exclude) and _is_regular(full):
-                        found.append(os.path.normpath(full))
+            # FIFOs and devices found in a directory are passed over (reading one would block)
+            found += [os.path.normpath(path) for path, regular in
+                      walk_files(given, LINT_SUFFIXES, lambda relative: _excluded(relative, exclude)) if regular]
         elif os.path.exists(given):
             if not (force_exclude and _excluded(os.path.normpath(given).replace(os.sep, "/"), exclude)):
                 found.append(given)

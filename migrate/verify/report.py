@@ -310,23 +310,7 @@ def write_plot(result: VerifyResult, path: str) -> None:
         axis.set_title(panel.title)
         axis.set_xlabel("step")
         axis.set_ylabel(panel.ylabel)
-    _save_atomic(fig, path)
+    from migrate.atomic import save_atomic
+
+    save_atomic(path, lambda temp: fig.savefig(temp, dpi=110, format="png"), ".png")
     plt.close(fig)
-
-
-def _save_atomic(fig, path: str) -> None:
-    import os
-    import tempfile
-    from pathlib import Path
-
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".png", dir=target.parent)
-    os.close(fd)
-    try:
-        fig.savefig(temp, dpi=110, format="png")
-        os.replace(temp, target)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
