@@ -74,7 +74,8 @@ def _docstring_text(text: str) -> str:
 
 def _docstring(rendering: _Rendering, spec: PrecisionSpec, plan: Plan, container: str | None, target_from: str) -> str:
     label = rendering.title(plan, container)
-    lines = [f"{label} precision settings migrated from {_docstring_text(spec.source)} by nemo-migrate {__version__}.", ""]
+    source = _docstring_text(spec.source)
+    lines = [f"{label} precision settings migrated from {source} by nemo-migrate {__version__}.", ""]
     if rendering.names_target:
         chosen = "the default (--target-nemo picks another)" if target_from == "the default" else f"from {target_from}"
         lines.append(_docstring_text(f"Target: {label}, {chosen}."))
@@ -114,7 +115,9 @@ def _filled_call(assignment: cst.SimpleStatementLine, plan: Plan) -> cst.SimpleS
     call = assign.value.with_changes(
         args=_arguments(plan.arguments),
         whitespace_before_args=cst.ParenthesizedWhitespace(
-            first_line=cst.TrailingWhitespace(newline=cst.Newline()), indent=True, last_line=cst.SimpleWhitespace(INDENT)
+            first_line=cst.TrailingWhitespace(newline=cst.Newline()),
+            indent=True,
+            last_line=cst.SimpleWhitespace(INDENT),
         ),
     )
     return assignment.with_changes(body=[assign.with_changes(value=call)])
@@ -153,7 +156,9 @@ def _optimizer_statement(plan: Plan) -> list[cst.SimpleStatementLine]:
         statement.with_changes(
             leading_lines=[
                 cst.EmptyLine(),
-                cst.EmptyLine(comment=cst.Comment("# Megatron-core OptimizerConfig fields that keep the legacy behaviour:")),
+                cst.EmptyLine(
+                    comment=cst.Comment("# Megatron-core OptimizerConfig fields that keep the legacy behaviour:")
+                ),
                 cst.EmptyLine(comment=cst.Comment("# OptimizerConfig(..., **optimizer_config_overrides)")),
             ],
             trailing_whitespace=cst.TrailingWhitespace(

@@ -1,7 +1,7 @@
 """Legacy settings no target's precision settings can hold, decided once for every target.
 
-Each target words its own finding (`dropped_findings` takes its messages); *whether* a setting is dropped is a NeMo 1.0 fact (semantics
-notes section 5, rows 14-16) and lives here.
+Each target words its own finding (`dropped_findings` takes its messages); *whether* a setting is
+dropped is a NeMo 1.0 fact (semantics notes section 5, rows 14-16) and lives here.
 """
 
 from __future__ import annotations

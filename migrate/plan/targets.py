@@ -190,5 +190,5 @@ def plan_nemo2(spec: PrecisionSpec, release: str) -> Plan:
 
 
 def plan_bridge(spec: PrecisionSpec) -> Plan:
-    """Arguments for Megatron Bridge's MixedPrecisionConfig (or the recipe they equal), plus what cannot be expressed."""
+    """Arguments for Bridge's MixedPrecisionConfig (or the recipe they equal), plus what cannot be expressed."""
     return plan_python(spec, BRIDGE)

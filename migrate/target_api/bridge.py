@@ -5,7 +5,6 @@ megatron-bridge 0.6.2 wheel (dataclass L32-75, recipes L184-442), which is NVIDI
 @v0.6.0 (commit 51885cf1) plus the recipe `nemotron_3_ultra_bf16_with_nvfp4_mixed` (L432-442). The
 plan checks every argument it writes against FIELDS and names a recipe only when `effective()`
 of its arguments equals the recipe's exactly (no NeMo 1.0 config matches an NVFP4 recipe).
-verify keeps its own table of the same Bridge version (migrate.verify.bridge_recipes).
 """
 
 from __future__ import annotations
