@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import libcst as cst
-import libcst.matchers as m
 
 from migrate.codemod.import_order import sort_key
 from migrate.target_api.nemo2 import PLUGIN_MODULES
@@ -71,16 +70,19 @@ class Imports:
         return [cst.parse_statement(s) for s in self.needed]  # type: ignore[misc]
 
 
-_IMPORT_LINE = m.SimpleStatementLine(body=[m.ZeroOrMore(m.Import() | m.ImportFrom())])
-_DOCSTRING = m.SimpleStatementLine(body=[m.Expr(value=m.SimpleString() | m.ConcatenatedString())])
-
-
 def _is_import(statement: cst.CSTNode) -> bool:
-    return m.matches(statement, _IMPORT_LINE)
+    return isinstance(statement, cst.SimpleStatementLine) and all(
+        isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
+    )
 
 
 def _is_docstring(statement: cst.CSTNode) -> bool:
-    return m.matches(statement, _DOCSTRING)
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
 
 
 def _blank_prefix(lines: Sequence[cst.EmptyLine]) -> int:

@@ -7,6 +7,11 @@ none of these is there, a NeMo recipe `recipe = llm.<model>.pretrain_recipe(...)
 `finetune_recipe`) whose trainer gets its plugin by a new `recipe.trainer.plugins = ...` line.
 Anything that would need a guess (two trainers, two plugins, two recipes, plugins built at run
 time) is an InputError naming the lines; `--trainer-line` picks one.
+
+Node checks here and in rewrite.py are isinstance tests, not `libcst.matchers`: that module (a
+generated matcher for every node type) is not imported by libcst itself, and importing it costs
+nearly as much CPU as all the other imports of an `--into` process
+(`python -X importtime -c 'import libcst.matchers'`; README, Benchmarks).
 """
 
 from __future__ import annotations
@@ -15,15 +20,12 @@ import re
 from dataclasses import dataclass
 
 import libcst as cst
-import libcst.matchers as m
 
 from migrate.errors import InputError, Location
 from migrate.nemo2.calls import CallFinder, CallSite, Positions, dotted_name, import_aliases, mentions, qualified_name
 from migrate.target_api.nemo2 import PLUGIN_MODULES, RECIPE_FUNCTION, RECIPE_HELPERS, TRAINER_MODULES
 
 HINT = "choose one with --trainer-line LINE"
-# `X.plugins = value` (one target)
-_PLUGINS_ASSIGNMENT = m.Assign(targets=[m.AssignTarget(target=m.Attribute(attr=m.Name("plugins")))])
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
@@ -36,7 +38,7 @@ class Trainer:
     run_form: bool  # run.Config(nl.Trainer, ...)
 
     def kwarg(self, name: str) -> cst.Arg | None:
-        return next((arg for arg in self.node.args if m.matches(arg, m.Arg(keyword=m.Name(name)))), None)
+        return next((arg for arg in self.node.args if keyword_is(arg, name)), None)
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,10 @@ class _Scan(CallFinder):
 
     @staticmethod
     def _assigns_plugins(small: cst.BaseSmallStatement) -> bool:
-        return m.matches(small, _PLUGINS_ASSIGNMENT)
+        if not isinstance(small, cst.Assign) or len(small.targets) != 1:
+            return False
+        target = small.targets[0].target
+        return isinstance(target, cst.Attribute) and target.attr.value == "plugins"
 
     def visit_Call(self, node: cst.Call) -> None:
         super().visit_Call(node)
@@ -143,7 +148,7 @@ class _Scan(CallFinder):
         if len(node.targets) != 1:
             return
         target = node.targets[0].target
-        if m.matches(node, _PLUGINS_ASSIGNMENT):
+        if isinstance(target, cst.Attribute) and target.attr.value == "plugins":
             self.plugin_assignments.append(node)
         elif isinstance(target, cst.Attribute):
             self.attribute_assignments.append(node)
@@ -256,7 +261,7 @@ class Locator:
 
     def _in_trainer(self, trainer: Trainer) -> Target:
         plugins = trainer.kwarg("plugins")
-        if plugins is not None and not m.matches(plugins.value, m.Name("None")):
+        if plugins is not None and not (isinstance(plugins.value, cst.Name) and plugins.value.value == "None"):
             return self._from_value(plugins.value, trainer, trainer.run_form)
         if any(arg.star == "**" for arg in trainer.node.args):
             raise self.error(trainer.node, "this trainer takes **kwargs, which may already pass plugins=; "
@@ -411,6 +416,11 @@ class Locator:
             elif base in trainer_paths and attribute.attr.value in ("precision", "gradient_clip_val"):
                 trainer_sets.append((assign, attribute.attr.value))
         return plugin_sets, trainer_sets
+
+
+def keyword_is(arg: cst.Arg, name: str) -> bool:
+    """`name=...` (a keyword argument of that name)."""
+    return arg.keyword is not None and arg.keyword.value == name
 
 
 def _lines(numbers) -> str:

@@ -13,14 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.helpers import parse_template_statement
 from libcst.metadata import CodeRange
 
 from migrate.codemod import arglist, policy
 from migrate.codemod.arglist import NewArg
 from migrate.codemod.imports import Imports, insert_imports
-from migrate.codemod.locate import Locator, PluginSlot, Recipe, Target, Trainer, locate
+from migrate.codemod.locate import Locator, PluginSlot, Recipe, Target, Trainer, keyword_is, locate
 from migrate.nemo2 import source_guard
 from migrate.nemo2.calls import NotLiteral, Positions, literal_value, parse_python
 from migrate.plan.python import Argument, Plan
@@ -346,7 +345,7 @@ def _drop_unused_imports(module: cst.Module, imports: list[tuple[str, str, str |
 
 
 def _keyword_index(call: cst.Call, name: str) -> int | None:
-    return next((index for index, arg in enumerate(call.args) if m.matches(arg, m.Arg(keyword=m.Name(name)))), None)
+    return next((index for index, arg in enumerate(call.args) if keyword_is(arg, name)), None)
 
 
 def _short(code: str) -> str:
