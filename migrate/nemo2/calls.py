@@ -8,7 +8,7 @@ NotLiteral with its source text, never evaluated.
 
 Qualified names come from the file's import lines (`import_aliases`, a visitor that skips every
 other statement line), not from libcst's `QualifiedNameProvider`: that provider needs scope
-analysis of every node, which costs two to three times the whole `--into` rewrite of a script
+analysis of every node, which costs two to three and a half times the whole `--into` rewrite of a script
 (`python bench/bench_into.py --qualified-names` prints both; README, Benchmarks). The import map is
 file-wide: an import inside a function names the module everywhere, and a later rebinding of the
 name is not followed.
