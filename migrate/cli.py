@@ -9,10 +9,31 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from migrate import __version__, nemo_releases
 
+
+class _Group(TyperGroup):
+    """`nemo-migrate --help` in the layout every command's help shares (migrate/help_text.py)."""
+
+    def format_help(self, ctx, formatter) -> None:
+        from migrate.help_text import group_help
+
+        formatter.write(group_help(self, ctx))
+
+
+class _Command(TyperCommand):
+    """A command whose `--help` lists options with placeholders, not Python types (migrate/help_text.py)."""
+
+    def format_help(self, ctx, formatter) -> None:
+        from migrate.help_text import command_help
+
+        formatter.write(command_help(self, ctx))
+
+
 app = typer.Typer(
+    cls=_Group,
     add_completion=False,
     no_args_is_help=True,
     help="Move NeMo 1.0 precision configs to NeMo 2.0 without silently changing their numerics.",
@@ -138,7 +159,7 @@ def _output_conflicts(planned: dict, outputs) -> list[str]:
     return lines
 
 
-@app.command()
+@app.command(cls=_Command)
 def convert(
     paths: List[str] = typer.Argument(..., metavar="PATH...", help="YAML files, directories (searched recursively for *.yaml/*.yml), or - for stdin."),
     output: Optional[str] = typer.Option(None, "-o", "--output-file", "--output", metavar="FILE", help="Write the module here (one input only)."),
@@ -219,11 +240,11 @@ def lint(ctx: typer.Context) -> None:
     raise typer.Exit(lint_main(list(ctx.args)))
 
 
-@app.command()
+@app.command(cls=_Command)
 def rule(
     code: Optional[str] = typer.Argument(None, metavar="CODE", help="A rule code (NMP101) or name (fp8-format-missing)."),
     all_rules: bool = typer.Option(False, "--all", help="Explain every rule."),
-    output_format: str = typer.Option("text", "--output-format", help="text (Markdown) or json."),
+    output_format: str = typer.Option("text", "--output-format", metavar="FORMAT", help="text (Markdown) or json."),
 ) -> None:
     """Explain a lint rule: what it checks, why, and an example with its fix."""
     import json
@@ -245,7 +266,7 @@ def rule(
         typer.echo(all_rules_markdown(rules) if all_rules else rule_markdown(rules[0]), nl=False)
 # [end lint]
 # [verify] `verify` command
-@app.command()
+@app.command(cls=_Command)
 def verify(
     yaml_path: str = typer.Argument(..., metavar="OLD.yaml", help="The NeMo 1.0 YAML config (the legacy side)."),
     generated: Optional[str] = typer.Option(None, "--generated", metavar="NEW", help="Module (AutoModel: YAML) written by `convert --target` (default: convert OLD.yaml now)."),

@@ -1,8 +1,8 @@
 """The `nemo-migrate` executable: routes `lint` runs to a light front end before typer is imported.
 
 CI runs `nemo-migrate lint` on every commit, often on one file, so its start-up matters; typer
-costs a few hundred milliseconds before any work. `lint --help` still goes through typer, so the
-help text is the same everywhere.
+costs a few hundred milliseconds before any work. `lint` (its `--help` included) is parsed by
+migrate/lint/fastcli.py alone; the other commands' help is laid out like it (migrate/help_text.py).
 """
 
 from __future__ import annotations
