@@ -19,6 +19,7 @@ from migrate.lint.output import FORMATS, RenderInput, render
 from migrate.errors import InputError, Location
 from migrate.lint.runner import FileResult, LintSettings, lint_file, lint_text, unreadable
 from migrate.lint.selection import Selection, SelectorError
+from migrate.lint.summary import summary_line
 from migrate.settings import ConfigError, load_settings
 from migrate.nemo_releases import DEFAULT, TargetNemoError, resolve_target_nemo
 
@@ -142,24 +143,6 @@ def _use_color(request: LintRequest, fmt: str) -> bool:
     return request.output_file is None and sys.stdout.isatty()
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 or word == "info" else "s")
-
-
-def _summary(diagnostics, results: list[FileResult], errors: int) -> str:
-    """Counts over every file named or found, unreadable ones included (their NMP002 is a diagnostic)."""
-    if not diagnostics:
-        text = f"All checks passed ({_plural(len(results), 'file')})."
-    else:
-        counts = Counter(d.severity for d in diagnostics)
-        parts = ", ".join(_plural(counts[s], s) for s in ("error", "warning", "info") if counts[s])
-        files = len({d.path for d in diagnostics})
-        text = f"Found {_plural(len(diagnostics), 'diagnostic')} ({parts}) in {files} of {_plural(len(results), 'file')}."
-    if errors:
-        text += f" {_plural(errors, 'file')} could not be linted."
-    return text
-
-
 def _statistics(diagnostics) -> str:
     from migrate.lint.registry import RULES
 
@@ -225,6 +208,7 @@ def run_lint(request: LintRequest) -> int:
     every = [d for r in results for d in r.diagnostics]
     threshold = severity_rank(shown)
     diagnostics = [d for d in every if severity_rank(d.severity) >= threshold]  # what every format shows
+    summary = summary_line(diagnostics, len(results), len(errors), len(every) - len(diagnostics), shown)
     data = RenderInput(
         diagnostics=diagnostics,
         files=[r.path for r in results],
@@ -235,6 +219,7 @@ def run_lint(request: LintRequest) -> int:
         root=settings.root,
         selected=settings.selection.enabled(),
         color=_use_color(request, fmt),
+        summary=summary,
     )
     text = _statistics(diagnostics) if request.statistics else render(fmt, data)
     if request.output_file:
@@ -257,9 +242,7 @@ def run_lint(request: LintRequest) -> int:
         with open(summary_path, "a", encoding="utf-8") as handle:
             handle.write(step_summary(data))
     if not request.quiet:
-        hidden = len(every) - len(diagnostics)
-        note = f" {hidden} below {shown} not shown (--show-info shows them)." if hidden else ""
-        print(_summary(diagnostics, results, len(errors)) + note, file=sys.stderr)
+        print(summary, file=sys.stderr)
 
     if errors:
         return 2
