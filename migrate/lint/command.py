@@ -118,14 +118,16 @@ def _resolve(request: LintRequest):
         nemo1_version=_nemo1_version(request.nemo1_version or conf.get("nemo1-version", "1.23")),
         target_nemo=_target_nemo(request.target_nemo or conf.get("target-nemo", DEFAULT)),
     )
-    settings = LintSettings(options=options, selection=selection, root=file_settings.root)
+    per_file_nemo1 = () if request.nemo1_version else tuple(
+        (pattern, _nemo1_version(version)) for pattern, version in conf.get("per-file-nemo1-version", {}).items())
+    settings = LintSettings(options=options, selection=selection, root=file_settings.root, per_file_nemo1=per_file_nemo1)
     if request.show_info:
         shown = "info"
     else:
         shown = _choice(request.min_severity or conf.get("min-severity", fail_on), SEVERITIES, "min-severity")
     exclude = tuple(conf.get("exclude", ())) + _split(request.exclude)
     if request.show_settings:
-        print(_describe(file_settings, request, fmt, fail_on, shown, selection, options, exclude))
+        print(_describe(file_settings, request, fmt, fail_on, shown, selection, options, exclude, per_file_nemo1))
         raise _Shown()
     return settings, fmt, fail_on, exclude, shown
 
@@ -154,23 +156,50 @@ class _Shown(Exception):
     """--show-settings printed what it had to: stop with status 0."""
 
 
-def _describe(files, request, fmt, fail_on, shown, selection, options, exclude) -> str:
+def _source(files, key: str, given, option: str) -> str:
+    """Where one setting came from, worded as convert's and verify's --show-settings word it."""
+    from migrate.settings import resolve
+
+    return resolve(files, key, given, option, None).source
+
+
+def _describe(files, request, fmt, fail_on, shown, selection, options, exclude, per_file_nemo1=()) -> str:
+    """`--show-settings`: every resolved setting and where it came from (the layout convert and verify use)."""
+    from migrate.nemo_releases import resolve_target_nemo
+
+    env = request.environ
+    if request.output_format:
+        fmt_source = "--output-format on the command line"
+    elif env.get(ENV_OUTPUT_FORMAT):
+        fmt_source = f"{ENV_OUTPUT_FORMAT} in the environment"
+    elif "output-format" in files.values:
+        fmt_source = _source(files, "output-format", None, "--output-format")
+    else:
+        fmt_source = "GITHUB_ACTIONS is set" if fmt == "github" else "the default"
+    shown_source = ("--show-info on the command line" if request.show_info
+                    else _source(files, "min-severity", request.min_severity, "--min-severity"))
+    if shown_source == "the default":
+        shown_source = "the default: the fail-on severity"
+    given = request.target_nemo or files.values.get("target-nemo", DEFAULT)
+    target = resolve_target_nemo(given)
     rows = [
-        ("settings file", files.source or "none found (no pyproject.toml with [tool.nemo-migrate])"),
-        ("project root", str(files.root)),
-        ("output-format", fmt),
-        ("fail-on", fail_on),
-        ("min-severity", shown),
-        ("nemo1-version", options.nemo1_version),
-        ("target-nemo", options.target_nemo),
-        ("select", ", ".join(selection.select)),
-        ("extend-select", ", ".join(selection.extend_select) or "-"),
-        ("ignore", ", ".join(selection.ignore) or "-"),
-        ("exclude", (", ".join(exclude) or "-") + (" (named files too)" if request.force_exclude else "")),
+        ("settings file", files.source or "none found (no pyproject.toml with [tool.nemo-migrate])", ""),
+        ("project root", str(files.root), ""),
+        ("output-format", fmt, fmt_source),
+        ("fail-on", fail_on, _source(files, "fail-on", request.fail_on, "--fail-on")),
+        ("min-severity", shown, shown_source),
+        ("nemo1-version", options.nemo1_version, _source(files, "nemo1-version", request.nemo1_version, "--nemo1-version")),
+        ("target-nemo", f"{given} (NeMo {target.release}{', container ' + target.container if target.container else ''})",
+         _source(files, "target-nemo", request.target_nemo, "--target-nemo")),
+        ("select", ", ".join(selection.select), _source(files, "select", request.select, "--select")),
+        ("extend-select", ", ".join(selection.extend_select) or "-", ""),
+        ("ignore", ", ".join(selection.ignore) or "-", ""),
+        ("exclude", ", ".join(exclude) or "-", "applies to named files too" if request.force_exclude else "directories only"),
     ]
-    rows += [(f"per-file-ignores {pattern!r}", ", ".join(codes)) for pattern, codes in selection.per_file_ignores]
-    width = max(len(name) for name, _ in rows)
-    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+    rows += [(f"per-file-ignores {pattern!r}", ", ".join(codes), str(files.source)) for pattern, codes in selection.per_file_ignores]
+    rows += [(f"per-file-nemo1-version {pattern!r}", version, str(files.source)) for pattern, version in per_file_nemo1]
+    width = max(len(name) for name, _, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" + (f"  ({source})" if source else "") for name, value, source in rows)
 
 
 def run_lint(request: LintRequest) -> int:
@@ -183,7 +212,8 @@ def run_lint(request: LintRequest) -> int:
     except (ConfigError, SelectorError, UsageError) as error:
         print_usage_error(str(error), "lint")
         return 2
-    files, missing = collect_files(list(request.paths), exclude, force_exclude=request.force_exclude)
+    files, missing = collect_files(list(request.paths), exclude, force_exclude=request.force_exclude,
+                                   root=settings.root)
     if request.show_files:
         print("\n".join(files + missing) if files or missing else "", end="\n" if files or missing else "")
         return 0
