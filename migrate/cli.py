@@ -172,7 +172,7 @@ def convert(
     run_name: Optional[str] = typer.Option(None, "--run", metavar="NAME", help="In a file holding several runs (e.g. actor and critic), convert only this one."),
     stdin_filename: str = typer.Option("<stdin>", "--stdin-filename", metavar="NAME", help="Name to report for input read from stdin."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Also print informational notes on stderr."),
-    quiet: bool = typer.Option(False, "-q", "--quiet", help="Print only errors on stderr (and the summary line when something failed)."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="On stderr, print only errors and, with --check/--diff, the files that would change; the summary line only when something failed."),
     into: List[str] = typer.Option([], "--into", metavar="SCRIPT", help="Rewrite the precision plugin of this existing NeMo 2.0 script (or AutoModel recipe) in place (repeatable; one YAML input)."),
     show_diff: bool = typer.Option(False, "--diff", help="Print a unified diff of every file that would change; write nothing; exit 1 if any would."),
     check: bool = typer.Option(False, "--check", help="Write nothing; list the files that would change on stderr; exit 1 if any would."),

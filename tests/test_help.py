@@ -63,3 +63,12 @@ def test_top_level_help_lists_the_commands_and_the_version_option() -> None:
 def test_defaults_of_options_with_values_are_shown() -> None:
     text = " ".join(_help(["verify", "--help"]).stdout.split())
     assert "(default: 10)" in text and "(default: nemo2)" in text
+
+
+@pytest.mark.parametrize("command", ("convert", "lint", "verify"))
+def test_a_mistyped_option_gets_the_same_error_shape_from_every_command(command: str) -> None:
+    result = _help([command, "fixtures/verify/o1_bf16.yaml", "--colour", "never"])
+    assert result.returncode == 2 and result.stdout == ""
+    first, hint = result.stderr.splitlines()
+    assert first.startswith("error: ") and "--colour" in first and "Possible options" not in first
+    assert hint == f"hint: did you mean --color? (`nemo-migrate {command} --help` lists the options)"

@@ -29,7 +29,7 @@ class _Parser(argparse.ArgumentParser):
         if message.startswith("unrecognized arguments:"):
             wrong = message.split(":", 1)[1].split()[0].split("=")[0]
             options = [o for action in self._actions for o in action.option_strings]
-            close = difflib.get_close_matches(wrong, options, n=1, cutoff=0.6)
+            close = difflib.get_close_matches(wrong, options, n=1, cutoff=0.7)
             if close:
                 hint = f"did you mean {close[0]}? (`nemo-migrate lint --help` lists the options)"
         print_usage_error(message, "lint", hint)
