@@ -162,7 +162,7 @@ def _output_conflicts(planned: dict, outputs) -> list[str]:
 @app.command(cls=_Command)
 def convert(
     paths: List[str] = typer.Argument(..., metavar="PATH...", help="YAML files, directories (searched recursively for *.yaml/*.yml), or - for stdin."),
-    output: Optional[str] = typer.Option(None, "-o", "--output-file", "--output", metavar="FILE", help="Write the module here (one input only)."),
+    output: Optional[str] = typer.Option(None, "-o", "--output-file", "--output", metavar="FILE", help="Write the module here (one input only; - for stdout)."),
     out_dir: Optional[str] = typer.Option(None, "--out-dir", metavar="DIR", help="Write one module per input below DIR, mirroring the input tree (importable module names)."),
     set_values: List[str] = typer.Option([], "--set", metavar="KEY=VALUE", help="Hydra-style override, e.g. model.fp8=True (repeatable; ~KEY deletes)."),
     env_values: List[str] = typer.Option([], "--env", metavar="NAME=VALUE", help="Value for ${oc.env:NAME} (repeatable). The process environment is never read."),

@@ -91,3 +91,15 @@ def test_select_ignore_and_noqa_work_for_convert_as_for_lint(tmp_path: Path) -> 
     assert convert_codes("o1.yaml", "--ignore", "NMP121") == lint_codes("o1.yaml", "--ignore", "NMP121") == {"NMP125"}
     assert convert_codes("o1.yaml", "--select", "NMP121") == lint_codes("o1.yaml", "--select", "NMP121") == {"NMP121"}
     assert convert_codes("o1_noqa.yaml") == lint_codes("o1_noqa.yaml") == {"NMP125"}
+
+
+def test_output_file_dash_is_stdout_for_every_command(tmp_path: Path) -> None:
+    """`-o -` writes to stdout (never a file named `-`) for convert, lint and verify alike."""
+    (tmp_path / "o1.yaml").write_text(O1.format(noqa=""), encoding="utf-8")
+    convert = run_cli(["convert", "o1.yaml", "-o", "-"], cwd=tmp_path)
+    assert convert.code == 0 and convert.stdout.startswith('"""NeMo 2.7 precision settings migrated from o1.yaml')
+    lint = run_cli(["lint", "o1.yaml", "-o", "-", "--output-format", "json"], cwd=tmp_path)
+    assert lint.code == 1 and {r["code"] for r in json.loads(lint.stdout)} == {"NMP121", "NMP125"}
+    verify = run_cli(["verify", "o1.yaml", "--no-numeric", "-o", "-"], cwd=tmp_path)
+    assert verify.code == 0 and json.loads(verify.stdout)["verdict"] == "equivalent"
+    assert not (tmp_path / "-").exists()

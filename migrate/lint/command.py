@@ -142,7 +142,7 @@ def _use_color(request: LintRequest, fmt: str) -> bool:
         return False
     if env.get("FORCE_COLOR"):
         return True
-    return request.output_file is None and sys.stdout.isatty()
+    return request.output_file in (None, "-") and sys.stdout.isatty()
 
 
 def _statistics(diagnostics) -> str:
@@ -252,7 +252,7 @@ def run_lint(request: LintRequest) -> int:
         summary=summary,
     )
     text = _statistics(diagnostics) if request.statistics else render(fmt, data)
-    if request.output_file:
+    if request.output_file and request.output_file != "-":  # `-o -` is stdout, as for convert and verify
         from migrate.atomic import write_atomic
 
         try:

@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         "paths", nargs="*", metavar="PATH", help="Files or directories (default: .); - reads stdin.")
     add = parser.add_argument_group("options").add_argument
     add("--output-format", metavar="FORMAT", help="full (default), concise, json, json-lines, github (default under GitHub Actions), sarif, junit.")
-    add("-o", "--output-file", metavar="FILE", help="Write the results here instead of stdout.")
+    add("-o", "--output-file", metavar="FILE", help="Write the results here (atomically) instead of stdout; - is stdout.")
     add("--select", action="append", metavar="CODES", help="Rules to run: codes, prefixes (NMP1), names or ALL; replaces the configured selection.")
     add("--extend-select", action="append", default=[], metavar="CODES", help="Rules to add to the selection.")
     add("--ignore", action="append", default=[], metavar="CODES", help="Rules to leave out.")
