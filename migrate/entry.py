@@ -27,6 +27,10 @@ def main(argv: list[str] | None = None) -> None:
     except ClickError as error:  # one error shape for every command: `error: ...` and a hint
         from migrate.usage import print_usage_error
 
+        if type(error).__name__ == "NoArgsIsHelpError":  # bare `nemo-migrate`: the help, as ruff prints it
+            print(error.format_message(), file=sys.stderr)
+            sys.exit(2)
+
         ctx = getattr(error, "ctx", None)
         command = ctx.info_name if ctx is not None and ctx.parent is not None else None
         print_usage_error(_usage_message(error), command, _did_you_mean(error, command))

@@ -72,3 +72,10 @@ def test_a_mistyped_option_gets_the_same_error_shape_from_every_command(command:
     first, hint = result.stderr.splitlines()
     assert first.startswith("error: ") and "--colour" in first and "Possible options" not in first
     assert hint == f"hint: did you mean --color? (`nemo-migrate {command} --help` lists the options)"
+
+
+def test_bare_command_prints_the_help_not_an_error() -> None:
+    result = _help([])
+    output = result.stdout + result.stderr
+    assert result.returncode in (0, 2)  # click >= 8.2 treats "no command" as a usage error, as ruff does
+    assert output.startswith("usage: nemo-migrate [OPTIONS] COMMAND") and "error:" not in output
