@@ -52,6 +52,20 @@ def test_sarif_has_what_github_code_scanning_requires(tmp_path: Path) -> None:
     }
 
 
+def test_sarif_information_uri_is_this_tools_documentation(tmp_path: Path) -> None:
+    """informationUri is pyproject's [project.urls] Documentation (as installed), not NeMo's repository."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text(encoding="utf-8"))
+    documentation = pyproject["project"]["urls"]["Documentation"]
+    driver = json.loads(render("sarif", render_input(tmp_path)))["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == documentation
+    assert documentation.startswith("https://") and "NVIDIA/NeMo" not in documentation
+
+
 def test_github_annotation_escapes_and_drops_columns_of_multiline_spans() -> None:
     from migrate.lint.diagnostic import Diagnostic
 
