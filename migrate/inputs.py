@@ -56,23 +56,19 @@ def walk_files(root: str, suffixes: tuple[str, ...],
                excluded: Callable[[str], bool] | None = None) -> Iterator[tuple[str, bool]]:
     """(path, is it a regular file) for every file below `root` whose name ends in `suffixes`, sorted.
 
-    Hidden folders and SKIPPED_DIRS are not entered; `excluded(relative)` (the `/`-separated path
-    below `root`) prunes further folders and files.
+    Hidden folders and SKIPPED_DIRS are not entered; `excluded(path)` (a folder's or file's path as
+    found, `root` joined with the names below it) prunes further folders and files.
     """
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(
             d for d in dirnames
             if not d.startswith(".") and d not in SKIPPED_DIRS
-            and not (excluded and excluded(_relative(os.path.join(dirpath, d), root)))
+            and not (excluded and excluded(os.path.join(dirpath, d)))
         )
         for name in sorted(filenames):
             full = os.path.join(dirpath, name)
-            if name.endswith(suffixes) and not (excluded and excluded(_relative(full, root))):
+            if name.endswith(suffixes) and not (excluded and excluded(full)):
                 yield full, is_regular(full)
-
-
-def _relative(path: str, root: str) -> str:
-    return os.path.relpath(path, root).replace(os.sep, "/")
 
 
 def collect_inputs(paths: list[str]) -> Collected:

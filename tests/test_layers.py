@@ -15,7 +15,7 @@ PACKAGE = ROOT / "migrate"
 # Bottom first. A name ending in "/" is a package, the others are modules of `migrate`.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("__init__", "errors"),
-    ("codes", "usage", "atomic", "inputs"),
+    ("codes", "usage", "atomic", "inputs", "help_text"),
     ("spec", "target_api/"),  # the core: the precision spec, and what the target APIs accept
     ("legacy/", "nemo2/", "nemo_releases"),  # reading NeMo 1.x YAML, reading NeMo 2.x Python
     ("plan/",),  # spec -> what each target must say

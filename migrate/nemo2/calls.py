@@ -82,10 +82,24 @@ def _syntax_error(text: str, path: str, message: str, where: tuple[int, int]) ->
         ast.parse(text, path)  # parses only; safe: source_guard bounded the nesting
     except SyntaxError as cpython:
         line = cpython.lineno or 1
-        return Unreadable(Location(path, line, cpython.offset or 1), f"invalid Python: {_one_line(cpython.msg)}")
+        message = cpython.msg
+        char = _char_at(text, line, cpython.offset)
+        if message == "invalid syntax" and char is not None and not char.isprintable() and not char.isspace():
+            message = f"invalid non-printable character U+{ord(char):04X}"  # Python >= 3.11's words; 3.10 says "invalid syntax"
+        return Unreadable(Location(path, line, cpython.offset or 1), f"invalid Python: {_one_line(message)}")
     except (RecursionError, MemoryError, ValueError):
         pass
     return Unreadable(Location(path, *where), f"libcst cannot parse this Python: {_one_line(message)}")
+
+
+def _char_at(text: str, line: int, offset: int | None) -> str | None:
+    """The character at a 1-based line and column (lines as Python counts them), if there is one."""
+    import re
+
+    lines = re.split(r"\r\n|\r|\n", text)
+    if offset is None or not 1 <= line <= len(lines) or not 1 <= offset <= len(lines[line - 1]):
+        return None
+    return lines[line - 1][offset - 1]
 
 
 def _one_line(message: str) -> str:
