@@ -2,7 +2,7 @@
 
 Every field is a Setting: the value NeMo 1.0 would actually use plus where it came from (a YAML
 key and line, a `--set` override, or the NeMo 1.0 code default that applies). Every other part
-of the tool (emitters, lint, verify) reads this, never the YAML directly.
+of the tool (the planners and renderers, lint, verify) reads this, never the YAML directly.
 Dtypes are the strings "fp32", "fp16", "bf16".
 """
 
