@@ -37,8 +37,10 @@ _NEMO2_WORDING = _COMMON_WORDING | {
     "so the loss may not be scaled while gradients are unscaled (NeMo issue #12102; unconfirmed at runtime). "
     "Check the first steps' gradient norm, or train in bf16.",
     "o1-autocast": "NeMo 1.0 trained O1: fp32 weights with {compute} compute (autocast, or FSDP mixed precision). "
-    "NeMo 2.0 always keeps half-precision weights with fp32 main parameters (O2-like); no argument restores O1 "
-    "(autocast_enabled has no effect). Expect small numeric differences and less memory.",
+    "NeMo 2.0's MegatronMixedPrecision always keeps half-precision weights with fp32 main parameters (O2-like); "
+    "none of its arguments restores O1 (autocast_enabled has no effect), and Lightning's own autocast "
+    "(nl.Trainer(precision=...) without the plugin) is not a documented NeMo 2.0 path with MegatronStrategy. "
+    "Expect small numeric differences and less memory.",
 }
 _NEMO2_CLIPPING = (
     "NeMo 1.0 did not clip gradients ({reason}); NeMo 2.0's OptimizerConfig clips at 1.0 by default: pass "
