@@ -10,7 +10,8 @@ recipe) as it is and padded the same way, flat lists of 4,000 and 20,000 names (
 guard refuses). Prints a Markdown table: the fastest of N in-process rewrites (guard, parse,
 locate, rewrite, code generation; no interpreter start-up) and one full `nemo-migrate` process per
 script, both as CPU time (user + system), which a busy machine disturbs less than wall time.
-Record the figures in README.md.
+`--qualified-names` adds what resolving libcst's QualifiedNameProvider over the same scripts would
+cost (nemo2/calls.py reads import lines instead). Record the figures in README.md.
 """
 
 from __future__ import annotations
@@ -92,8 +93,8 @@ def in_process(text: str, repeat: int) -> tuple[float, str]:
     """The fastest of `repeat` rewrites (or refusals), CPU seconds, and its outcome."""
     from migrate.codemod.rewrite import rewrite_script
     from migrate.convert import ConvertOptions, load_config, spec_for
-    from migrate.emit.nemo2_plan import plan_nemo2
     from migrate.errors import InputError
+    from migrate.plan.targets import plan_nemo2
 
     options = ConvertOptions()
     plan = plan_nemo2(spec_for(load_config(str(CONFIG), options), options), options.target_nemo)
@@ -109,6 +110,20 @@ def in_process(text: str, repeat: int) -> tuple[float, str]:
             outcome = f"crashed: {type(error).__name__}"
         times.append(time.process_time() - start)
     return min(times), outcome
+
+
+def qualified_names(text: str, repeat: int) -> float:
+    """The fastest of `repeat` QualifiedNameProvider resolutions of the parsed script, CPU seconds."""
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, QualifiedNameProvider
+
+    module = cst.parse_module(text)
+    times = []
+    for _ in range(repeat):
+        start = time.process_time()
+        MetadataWrapper(module, unsafe_skip_copy=True).resolve(QualifiedNameProvider)
+        times.append(time.process_time() - start)
+    return min(times)
 
 
 def process(text: str, folder: Path, timeout: float) -> tuple[float, int | None]:
@@ -136,7 +151,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds before a new process is stopped")
+    parser.add_argument("--qualified-names", action="store_true", help="also time libcst's QualifiedNameProvider")
     args = parser.parse_args()
+    if args.qualified_names:
+        print("| script | lines | rewrite, in process (CPU, fastest) | QualifiedNameProvider alone (CPU, fastest) |")
+        print("| --- | ---: | ---: | ---: |")
+        for name, make in SCRIPTS[:6]:
+            text = make()
+            seconds, _ = in_process(text, args.repeat)
+            print(f"| {name} | {text.count(chr(10)):,} | {seconds * 1000:,.0f} ms "
+                  f"| {qualified_names(text, args.repeat) * 1000:,.0f} ms |", flush=True)
+        return
     folder = Path(tempfile.mkdtemp())
     try:
         print("| script | lines | bytes | rewrite, in process (CPU, fastest) | `convert --into`, new process (CPU) | exit | outcome |")

@@ -33,7 +33,7 @@ MODULES = {
     "optimizer": "tests/semantics/test_optimizer_facts.py",
     "scaler": "tests/semantics/test_scaler_facts.py",
     "fp8": "tests/semantics/test_fp8_facts.py",
-    "families": "tests/semantics/test_optimizer_facts.py tests/semantics/test_roles_and_releases.py",
+    "families": "tests/semantics/test_families.py tests/semantics/test_optimizer_facts.py tests/semantics/test_roles_and_releases.py",
     "roles": "tests/semantics/test_roles_and_releases.py",
     "versions": "tests/semantics",
 }

@@ -26,6 +26,7 @@ from migrate.errors import InputError
 from migrate.legacy.layout import Skip
 from migrate.legacy.roles import detect_runs
 from migrate.verify.check import structural_check
+from migrate.verify.installed.nemo1 import BUILDER_CLASSES
 from migrate.verify.installed.nemo1_rows import NOT_OBSERVED, legacy_rows
 from migrate.verify.installed.rows import ROWS
 from migrate.verify.snapshot import nemo1_case
@@ -76,7 +77,7 @@ def run(env: Env, inputs: list[Input], run_probe) -> EnvResult:
     not_run = {case.id: why for _, cases, why in prepared if why for case in cases}
     result = EnvResult(env.name, title, note=f"verify --nemo1-version {version} --trainer-builder B",
                        not_compared=NOT_OBSERVED, not_run=not_run)
-    builder_of = {"MegatronTrainerBuilder": "gpt", "MegatronBertTrainerBuilder": "bert", "MegatronLMPPTrainerBuilder": "lmpp"}
+    builder_of = {name: short for short, name in BUILDER_CLASSES.items()}
     answers = [{**a, "id": f"{a['id']} [{builder_of[a['builder']]}]"} for a in answer["results"]]
     cases = [case for p, cases, why in prepared if why is None for case in cases]
     add_answers(result, cases, answers, real_rows, COMPARED)

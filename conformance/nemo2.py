@@ -15,7 +15,7 @@ from typing import Any
 from conformance.cases import Input, prepare_target
 from conformance.compare import EnvResult, add_answers
 from conformance.envs import Env
-from migrate.emit.signatures import TARGET_NEMO_CHOICES
+from migrate.nemo_releases import RELEASES as TARGET_NEMO_CHOICES
 from migrate.verify.installed.nemo2 import DEFAULT_TE_VERSION as TE_VERSION
 from migrate.verify.installed.nemo2 import rows as nemo2_rows
 from migrate.verify.installed.rows import ROWS

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from migrate.errors import InputError, Location
@@ -39,6 +40,28 @@ def write_target(path: str | os.PathLike[str]) -> Path:
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Replace the file at `path` (through links) with `text`; InputError when that is impossible."""
+
+    def write(fd: int, temp: str) -> None:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    _replace(path, write, ".tmp")
+
+
+def save_atomic(path: str | os.PathLike[str], save: Callable[[str], None], suffix: str = ".tmp") -> None:
+    """The same for a library that writes a file by name (matplotlib's `savefig`): `save(temp)` writes
+    the temporary file beside the target, which then replaces it."""
+
+    def write(fd: int, temp: str) -> None:
+        os.close(fd)
+        save(temp)
+
+    _replace(path, write, suffix)
+
+
+def _replace(path: str | os.PathLike[str], write: Callable[[int, str], None], suffix: str) -> None:
     target = write_target(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -48,14 +71,11 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
             umask = os.umask(0)
             os.umask(umask)
             mode = 0o666 & ~umask
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent)
     except OSError as error:
         raise _refuse(path, error.strerror or str(error)) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+        write(fd, temp)
         os.chmod(temp, mode)
         os.replace(temp, target)
     except BaseException as error:

@@ -9,10 +9,32 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from migrate import __version__, nemo_releases
+from migrate.legacy.versions import DEFAULT_NEMO1_VERSION
+
+
+class _Group(TyperGroup):
+    """`nemo-migrate --help` in the layout every command's help shares (migrate/help_text.py)."""
+
+    def format_help(self, ctx, formatter) -> None:
+        from migrate.help_text import group_help
+
+        formatter.write(group_help(self, ctx))
+
+
+class _Command(TyperCommand):
+    """A command whose `--help` lists options with placeholders, not Python types (migrate/help_text.py)."""
+
+    def format_help(self, ctx, formatter) -> None:
+        from migrate.help_text import command_help
+
+        formatter.write(command_help(self, ctx))
+
 
 app = typer.Typer(
+    cls=_Group,
     add_completion=False,
     no_args_is_help=True,
     help="Move NeMo 1.0 precision configs to NeMo 2.0 without silently changing their numerics.",
@@ -21,7 +43,7 @@ app = typer.Typer(
 
 NEMO1_HELP = (
     "NeMo 1.x release the config ran with: 1.5 .. 1.23, 2.x (the NeMo 1.0 code inside NeMo 2.x containers), "
-    "or a container tag such as 23.10 (default: 1.23)."
+    f"or a container tag such as 23.10 (default: {DEFAULT_NEMO1_VERSION})."
 )
 BUILDER_HELP = (
     "The NeMo 1.0 trainer builder the training script used: gpt (pretraining, Aligner), bert, t5, or lmpp "
@@ -48,7 +70,6 @@ def main_options(
 
 
 TRAINER_BUILDERS = ("gpt", "bert", "t5", "lmpp")
-DEFAULT_NEMO1_VERSION = "1.23"
 
 
 def _nemo1_version(value: Optional[str]) -> None:
@@ -138,10 +159,10 @@ def _output_conflicts(planned: dict, outputs) -> list[str]:
     return lines
 
 
-@app.command()
+@app.command(cls=_Command)
 def convert(
     paths: List[str] = typer.Argument(..., metavar="PATH...", help="YAML files, directories (searched recursively for *.yaml/*.yml), or - for stdin."),
-    output: Optional[str] = typer.Option(None, "-o", "--output-file", "--output", metavar="FILE", help="Write the module here (one input only)."),
+    output: Optional[str] = typer.Option(None, "-o", "--output-file", "--output", metavar="FILE", help="Write the module here (one input only; - for stdout)."),
     out_dir: Optional[str] = typer.Option(None, "--out-dir", metavar="DIR", help="Write one module per input below DIR, mirroring the input tree (importable module names)."),
     set_values: List[str] = typer.Option([], "--set", metavar="KEY=VALUE", help="Hydra-style override, e.g. model.fp8=True (repeatable; ~KEY deletes)."),
     env_values: List[str] = typer.Option([], "--env", metavar="NAME=VALUE", help="Value for ${oc.env:NAME} (repeatable). The process environment is never read."),
@@ -151,7 +172,7 @@ def convert(
     run_name: Optional[str] = typer.Option(None, "--run", metavar="NAME", help="In a file holding several runs (e.g. actor and critic), convert only this one."),
     stdin_filename: str = typer.Option("<stdin>", "--stdin-filename", metavar="NAME", help="Name to report for input read from stdin."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Also print informational notes on stderr."),
-    quiet: bool = typer.Option(False, "-q", "--quiet", help="Print only errors on stderr (and the summary line when something failed)."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="On stderr, print only errors and, with --check/--diff, the files that would change; the summary line only when something failed."),
     into: List[str] = typer.Option([], "--into", metavar="SCRIPT", help="Rewrite the precision plugin of this existing NeMo 2.0 script (or AutoModel recipe) in place (repeatable; one YAML input)."),
     show_diff: bool = typer.Option(False, "--diff", help="Print a unified diff of every file that would change; write nothing; exit 1 if any would."),
     check: bool = typer.Option(False, "--check", help="Write nothing; list the files that would change on stderr; exit 1 if any would."),
@@ -219,11 +240,11 @@ def lint(ctx: typer.Context) -> None:
     raise typer.Exit(lint_main(list(ctx.args)))
 
 
-@app.command()
+@app.command(cls=_Command)
 def rule(
     code: Optional[str] = typer.Argument(None, metavar="CODE", help="A rule code (NMP101) or name (fp8-format-missing)."),
     all_rules: bool = typer.Option(False, "--all", help="Explain every rule."),
-    output_format: str = typer.Option("text", "--output-format", help="text (Markdown) or json."),
+    output_format: str = typer.Option("text", "--output-format", metavar="FORMAT", help="text (Markdown) or json."),
 ) -> None:
     """Explain a lint rule: what it checks, why, and an example with its fix."""
     import json
@@ -245,7 +266,7 @@ def rule(
         typer.echo(all_rules_markdown(rules) if all_rules else rule_markdown(rules[0]), nl=False)
 # [end lint]
 # [verify] `verify` command
-@app.command()
+@app.command(cls=_Command)
 def verify(
     yaml_path: str = typer.Argument(..., metavar="OLD.yaml", help="The NeMo 1.0 YAML config (the legacy side)."),
     generated: Optional[str] = typer.Option(None, "--generated", metavar="NEW", help="Module (AutoModel: YAML) written by `convert --target` (default: convert OLD.yaml now)."),

@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from migrate.settings import Choice, ConfigError, FileSettings, load_settings, matches, nemo1_version_for, resolve
+from migrate.settings import Choice, ConfigError, FileSettings, excluded_by, load_settings, nemo1_version_for, resolve
 from migrate.usage import UsageError
 
 TRAINER_BUILDERS = ("gpt", "bert", "t5", "lmpp")
@@ -51,8 +51,7 @@ class CommandSettings:
         """Files found in directories match `exclude`; files named on the command line only with --force-exclude."""
         if named and not self.force_exclude:
             return False
-        relative = self.relative(path)
-        return any(matches(pattern, relative) for pattern in self.exclude)
+        return excluded_by(self.exclude, self.relative(path))
 
     def show(self, path: str, result) -> tuple:
         """The findings of one converted run to print: selected for this file, not `# noqa`-ed in the YAML."""

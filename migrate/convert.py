@@ -4,25 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from migrate.emit.nemo2_module import render_nemo2_module
-from migrate.emit.nemo2_plan import plan_nemo2
-from migrate.emit.signatures import DEFAULT_TARGET_NEMO
+from migrate.emit.python_module import render_python_module
 from migrate.errors import InputError, Location, Unreadable
-from migrate.report import error_line
 from migrate.legacy.compose import compose_document
 from migrate.legacy.fragments import fragment_reason, inclusion_note
 from migrate.legacy.layout import Layout, Skip
-from migrate.legacy.origin import Origin
 from migrate.legacy.overrides import Override
 from migrate.legacy.reader import LegacyConfig
 from migrate.legacy.roles import detect_runs
 from migrate.legacy.semantics import NotExpressible, build_spec
 from migrate.legacy.versions import DEFAULT_NEMO1_VERSION, nemo1_profile, resolve_version
 from migrate.legacy.yamlsource import parse_yaml, read_yaml_file
-from migrate.spec import Finding, PrecisionSpec
+from migrate.plan.targets import plan_bridge, plan_nemo2
+from migrate.report import error_line
+from migrate.spec import Finding, Origin, PrecisionSpec
+from migrate.target_api.nemo2 import DEFAULT_TARGET_NEMO
 
-
-TARGETS = ("nemo2", "bridge", "automodel")
 OUTPUT_SUFFIX = {"nemo2": ".py", "bridge": ".py", "automodel": ".yaml"}
 
 
@@ -172,16 +169,12 @@ def composed_notice(spec: PrecisionSpec) -> tuple[Finding, ...]:
 
 def render_target(spec: PrecisionSpec, options: ConvertOptions) -> tuple[str, tuple[Finding, ...]]:
     """The output text for the chosen target and the findings to report with it."""
-    if options.target == "bridge":
-        from migrate.emit.bridge_module import render_bridge
-
-        return render_bridge(spec)
     if options.target == "automodel":
         from migrate.emit.automodel_yaml import render_automodel
 
         return render_automodel(spec)
-    plan = plan_nemo2(spec, options.target_nemo)
-    return render_nemo2_module(spec, plan, options.target_container, options.target_nemo_from), plan.findings
+    plan = plan_bridge(spec) if options.target == "bridge" else plan_nemo2(spec, options.target_nemo)
+    return render_python_module(spec, plan, options.target_container, options.target_nemo_from), plan.findings
 
 
 def convert_config(config: LegacyConfig, options: ConvertOptions) -> ConvertResult:

@@ -116,7 +116,12 @@ def _summary(counts: dict[str, int], mode: str) -> str:
 
 
 def run_convert(request: ConvertRequest) -> int:
+    from dataclasses import replace
+
     from migrate.command_settings import resolve_command_settings
+
+    if request.output == "-":  # `-o -` is stdout, as for lint and verify
+        request = replace(request, output=None)
 
     if request.diff and request.check:
         raise UsageError("use either --diff or --check", "--diff")

@@ -1,5 +1,8 @@
 """The files a run reads: which ones (in a stable order), and reading each one safely.
 
+Every command that searches a directory walks it with `walk_files`: names sorted, hidden folders
+and virtual-environment, package and build folders (SKIPPED_DIRS) skipped.
+
 Everything the tool reads goes through `read_input_text`: only regular files (a FIFO or a device
 such as /dev/zero would block or never end), at most MAX_INPUT_BYTES (precision configs and training
 scripts are kilobytes; a bound keeps memory proportional to what a config can be), decoded as UTF-8
@@ -11,12 +14,14 @@ from __future__ import annotations
 import os
 import stat
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from migrate.errors import InputError, Location, Unreadable
 
 YAML_SUFFIXES = (".yaml", ".yml")
+SKIPPED_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "venv", "build", "dist"})
 STDIN = "-"
 MAX_INPUT_BYTES = 2 * 1024 * 1024  # over 100x the largest real config seen (16 KB); documented in the README
 
@@ -39,16 +44,36 @@ class Collected:
     special: list[str]
 
 
-def _is_regular(path: str) -> bool:
+def is_regular(path: str) -> bool:
+    """False for FIFOs and devices (reading one would block or never end) and for what cannot be stat-ed."""
     try:
         return stat.S_ISREG(os.stat(path).st_mode)
     except OSError:
         return False
 
 
+def walk_files(root: str, suffixes: tuple[str, ...],
+               excluded: Callable[[str], bool] | None = None) -> Iterator[tuple[str, bool]]:
+    """(path, is it a regular file) for every file below `root` whose name ends in `suffixes`, sorted.
+
+    Hidden folders and SKIPPED_DIRS are not entered; `excluded(path)` (a folder's or file's path as
+    found, `root` joined with the names below it) prunes further folders and files.
+    """
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(
+            d for d in dirnames
+            if not d.startswith(".") and d not in SKIPPED_DIRS
+            and not (excluded and excluded(os.path.join(dirpath, d)))
+        )
+        for name in sorted(filenames):
+            full = os.path.join(dirpath, name)
+            if name.endswith(suffixes) and not (excluded and excluded(full)):
+                yield full, is_regular(full)
+
+
 def collect_inputs(paths: list[str]) -> Collected:
     """Named files are taken as given (reading them reports what is wrong); directories are
-    searched for *.yaml/*.yml regular files, hidden folders skipped."""
+    searched (`walk_files`) for *.yaml/*.yml files, special files among them set apart."""
     found: list[InputFile] = []
     missing: list[str] = []
     special: list[str] = []
@@ -57,15 +82,12 @@ def collect_inputs(paths: list[str]) -> Collected:
             found.append(InputFile(STDIN, "stdin.yaml"))
         elif os.path.isdir(given):
             root = Path(given)
-            for dirpath, dirnames, filenames in os.walk(root):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                for name in sorted(filenames):
-                    if name.endswith(YAML_SUFFIXES):
-                        full = Path(dirpath) / name
-                        if _is_regular(str(full)):
-                            found.append(InputFile(str(full), str(full.relative_to(root)), named=False))
-                        else:
-                            special.append(str(full))
+            for path, regular in walk_files(given, YAML_SUFFIXES):
+                full = Path(path)
+                if regular:
+                    found.append(InputFile(str(full), str(full.relative_to(root)), named=False))
+                else:
+                    special.append(str(full))
         elif os.path.lexists(given):
             found.append(InputFile(given, os.path.basename(given)))
         else:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from migrate.emit.signatures import DEFAULT_TARGET_NEMO, TARGET_NEMO_CHOICES
+from migrate.target_api.nemo2 import DEFAULT_TARGET_NEMO, TARGET_NEMO_CHOICES
 
 RELEASES = TARGET_NEMO_CHOICES
 DEFAULT = DEFAULT_TARGET_NEMO

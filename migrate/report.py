@@ -33,7 +33,3 @@ def print_findings(
     for finding in findings:
         if finding.severity in ("warning", "notice") or verbose:
             print(finding_line(path, finding), file=stream)
-
-
-def summary_line(counts: dict[str, int]) -> str:
-    return ", ".join(f"{counts.get(key, 0)} {key}" for key in ("converted", "skipped", "failed"))

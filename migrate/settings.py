@@ -156,6 +156,13 @@ def resolve(files: FileSettings, key: str, given: Any, option: str, default: Any
     return Choice(default, "the default")
 
 
+def excluded_by(patterns, relative: str) -> bool:
+    """An `exclude` glob matches the path relative to the project root, its name, or one of the folders
+    it lies in (`vendor` or `conf/vendor` excludes everything below that folder), as in ruff."""
+    parts = relative.split("/")
+    return any(matches(pattern, "/".join(parts[:end])) for pattern in patterns for end in range(len(parts), 0, -1))
+
+
 def matches(pattern: str, relative: str) -> bool:
     """A glob of `per-file-*` tables: against the path relative to the project root, or the file name."""
     import fnmatch

@@ -135,3 +135,27 @@ def test_python_dash_m_entry_point() -> None:
         [sys.executable, "-m", "migrate", "--version"], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0 and result.stdout.startswith("nemo-migrate ")
+
+
+def test_quiet_prints_what_its_help_says(tmp_path) -> None:
+    """-q: errors, and with --check the files that would change; no warnings, skips or summary unless
+    something failed."""
+    from cli_helpers import run_cli as run
+
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "o1.yaml").write_text("trainer:\n  precision: bf16\nmodel:\n  megatron_amp_O2: False\n", encoding="utf-8")
+    (tmp_path / "conf" / "infer.yaml").write_text("inference:\n  greedy: true\ntrainer:\n  precision: bf16\n", encoding="utf-8")
+    clean = run(["convert", "conf", "--out-dir", "out", "-q"], cwd=tmp_path)
+    assert (clean.code, clean.stderr) == (0, "")
+    assert run(["convert", "conf", "--out-dir", "out", "--check", "-q"], cwd=tmp_path).stderr == ""  # nothing would change
+    (tmp_path / "out" / "o1.py").write_text("# edited\n", encoding="utf-8")
+    check = run(["convert", "conf", "--out-dir", "out", "--check", "-q"], cwd=tmp_path)
+    assert (check.code, check.stderr) == (1, "out/o1.py: would change\n")
+    (tmp_path / "conf" / "bad.yaml").write_text("trainer:\n  precision: bf17\n", encoding="utf-8")
+    failed = run(["convert", "conf", "--out-dir", "out", "-q"], cwd=tmp_path)
+    assert failed.code == 2
+    assert failed.stderr.splitlines() == [
+        "conf/bad.yaml:2:3: NMP106 [error] trainer.precision: 'bf17' is not a precision NeMo 1.0 accepts "
+        "(16, 16-mixed, bf16, bf16-mixed, 32, 32-true) (did you mean 'bf16'?)",
+        "1 converted, 1 skipped, 1 failed",
+    ]

@@ -7,15 +7,14 @@ Regenerate after an intended change with NEMO_MIGRATE_UPDATE_GOLDEN=1 and review
 from __future__ import annotations
 
 import ast
-import os
 from pathlib import Path
 
 import pytest
 from cli_helpers import ROOT, run_cli
+from golden import check_golden
 
 CONF = "fixtures/compose/sd/conf"
 GOLDEN = ROOT / "fixtures" / "compose" / "golden"
-UPDATE = os.environ.get("NEMO_MIGRATE_UPDATE_GOLDEN") == "1"
 
 # name -> (command line, exit status)
 CASES = {
@@ -38,24 +37,13 @@ CASES = {
 }
 
 
-def _check(path: Path, actual: str) -> None:
-    if UPDATE:
-        if actual:
-            path.write_text(actual, encoding="utf-8")
-        elif path.exists():
-            path.unlink()
-        return
-    expected = path.read_text(encoding="utf-8") if path.exists() else ""
-    assert actual == expected, f"{path.name} differs (NEMO_MIGRATE_UPDATE_GOLDEN=1 regenerates)"
-
-
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_composed_golden(name: str) -> None:
     args, code = CASES[name]
     result = run_cli(args)
     assert result.code == code, result.stderr
-    _check(GOLDEN / f"{name}.out", result.stdout)
-    _check(GOLDEN / f"{name}.err", result.stderr)
+    check_golden(GOLDEN / f"{name}.out", result.stdout)
+    check_golden(GOLDEN / f"{name}.err", result.stderr)
     if args[0] == "convert" and result.stdout and "automodel" not in args:
         ast.parse(result.stdout)
 

@@ -6,25 +6,13 @@ Regenerate after an intended change with NEMO_MIGRATE_UPDATE_GOLDEN=1 and review
 from __future__ import annotations
 
 import ast
-import os
 from pathlib import Path
 
 import pytest
 from cli_helpers import ROOT, fixture_args, run_cli
+from golden import check_golden
 
 CASES = sorted((ROOT / "fixtures" / "convert").glob("*.yaml"))
-UPDATE = os.environ.get("NEMO_MIGRATE_UPDATE_GOLDEN") == "1"
-
-
-def _check(path: Path, actual: str) -> None:
-    if UPDATE:
-        if actual:
-            path.write_text(actual, encoding="utf-8")
-        elif path.exists():
-            path.unlink()
-        return
-    expected = path.read_text(encoding="utf-8") if path.exists() else ""
-    assert actual == expected, f"{path.name} differs (NEMO_MIGRATE_UPDATE_GOLDEN=1 regenerates)"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
@@ -33,8 +21,8 @@ def test_golden(case: Path) -> None:
     result = run_cli(["convert", relative, *fixture_args(case)])
     expected_code = 2 if case.stem.startswith("err_") else 0
     assert result.code == expected_code, result.stderr
-    _check(case.with_suffix(".py"), result.stdout)
-    _check(case.with_suffix(".stderr"), result.stderr)
+    check_golden(case.with_suffix(".py"), result.stdout)
+    check_golden(case.with_suffix(".stderr"), result.stderr)
     if result.stdout:
         ast.parse(result.stdout)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from cli_helpers import ROOT, fixture_args, run_cli
 
-from migrate.emit.signatures import SIGNATURES
 from migrate.nemo2.calls import find_calls, parse_python
+from migrate.target_api.nemo2 import SIGNATURES
 
 FIXTURES = ROOT / "fixtures" / "convert"
 

@@ -11,7 +11,6 @@ import json
 import pytest
 from cli_helpers import run_cli
 
-from migrate.emit.signatures import SIGNATURES
 from migrate.lint.fastcli import main as fast_lint
 from migrate.nemo_releases import (
     CONTAINERS,
@@ -22,6 +21,7 @@ from migrate.nemo_releases import (
     TargetNemoError,
     resolve_target_nemo,
 )
+from migrate.target_api.nemo2 import SIGNATURES
 from migrate.verify import numeric
 from migrate.verify.nemo2_signatures import PARAMETERS
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import libcst as cst
 
-from migrate.emit.nemo2_module import _clean, _value_node
+from migrate.emit.code import clean, value_node
 
 INDENT = "    "
 _EMPTY = cst.Module([])
@@ -27,14 +27,14 @@ class NewArg:
     comment: str | None = None
 
     def value_node(self) -> cst.BaseExpression:
-        return self.value if isinstance(self.value, cst.BaseExpression) else _value_node(self.value)
+        return self.value if isinstance(self.value, cst.BaseExpression) else value_node(self.value)
 
     def code(self) -> str:
         return f"{self.name}={_EMPTY.code_for_node(self.value_node())}"
 
 
 def comment_text(text: str) -> str:
-    return "# " + _clean(text)
+    return "# " + clean(text)
 
 
 def is_multiline(call: cst.Call) -> bool:
@@ -59,10 +59,6 @@ def line_start(call: cst.Call) -> cst.ParenthesizedWhitespace | None:
         if isinstance(arg.comma, cst.Comma) and isinstance(arg.comma.whitespace_after, cst.ParenthesizedWhitespace):
             return arg.comma.whitespace_after
     return None
-
-
-def replace_value(arg: cst.Arg, value: cst.BaseExpression) -> cst.Arg:
-    return arg.with_changes(value=value)
 
 
 def remove_arg(call: cst.Call, index: int) -> cst.Call:

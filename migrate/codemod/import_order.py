@@ -22,17 +22,15 @@ import sys
 from typing import Any
 
 import libcst as cst
+from libcst.helpers import get_full_name_for_node
 
 FUTURE, STANDARD_LIBRARY, THIRD_PARTY, LOCAL = 0, 1, 2, 4
 _STRAIGHT, _FROM = 0, 1
 
 
 def _dotted(node: cst.BaseExpression | None) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
+    """An import's dotted module or name ("" for the missing module of `from . import x`)."""
+    return (get_full_name_for_node(node) or "") if node is not None else ""
 
 
 def _natural_compare(a: str, b: str) -> int:

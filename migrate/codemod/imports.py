@@ -1,4 +1,13 @@
-"""Spell NeMo, torch and NeMo-Run names the way the script already imports them; add imports only when missing."""
+"""Spell NeMo, torch and NeMo-Run names the way the script already imports them; add imports only when missing.
+
+New imports are placed here rather than by libcst's `AddImportsVisitor`, which does not place them
+where ruff's import sorter (I001) does, as the goldens require: it appends after the last import of
+the leading block without a section break (`import os` then `import torch` with no blank line
+between the standard library and third-party sections; a third-party import after
+`from . import helpers`), and it merges a new `from nemo import lightning as nl` into the user's own
+`from nemo import collections` line, editing a line this tool promises not to move. Removing an
+import that a rewrite made unused is libcst's `RemoveImportsVisitor` (rewrite.py).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +16,7 @@ from collections.abc import Sequence
 import libcst as cst
 
 from migrate.codemod.import_order import sort_key
-from migrate.nemo2.calls import PLUGIN_MODULES
+from migrate.target_api.nemo2 import PLUGIN_MODULES
 
 NEMO_LIGHTNING_IMPORT = "from nemo import lightning as nl\n"
 TORCH_IMPORT = "import torch\n"

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from migrate.codemod.rewrite import Rewrite, rewrite_script
 from migrate.convert import ConvertOptions, composed_notice, load_config, spec_for
-from migrate.emit.nemo2_plan import plan_nemo2
 from migrate.errors import InputError
 from migrate.legacy.layout import Skip
+from migrate.plan.targets import plan_nemo2
 from migrate.preview import Outputs
 from migrate.report import error_line, print_findings
 from migrate.spec import Finding, PrecisionSpec
@@ -25,8 +25,8 @@ Rewriter = Callable[[str, str, "int | None"], Rewrite]
 def _rewriter(spec: PrecisionSpec, options: ConvertOptions) -> tuple[tuple[Finding, ...], Rewriter]:
     """The findings of the migration and the function that rewrites one existing file's text."""
     if options.target == "automodel":
-        from migrate.emit.automodel_plan import plan_automodel
         from migrate.emit.automodel_yaml import merge_into
+        from migrate.plan.automodel import plan_automodel
 
         automodel = plan_automodel(spec)
         return automodel.findings, lambda text, path, _line: Rewrite(merge_into(text, automodel.entries, path), ())

@@ -7,6 +7,11 @@ none of these is there, a NeMo recipe `recipe = llm.<model>.pretrain_recipe(...)
 `finetune_recipe`) whose trainer gets its plugin by a new `recipe.trainer.plugins = ...` line.
 Anything that would need a guess (two trainers, two plugins, two recipes, plugins built at run
 time) is an InputError naming the lines; `--trainer-line` picks one.
+
+Node checks here and in rewrite.py are isinstance tests, not `libcst.matchers`: that module (a
+generated matcher for every node type) is not imported by libcst itself, and importing it costs
+nearly as much CPU as all the other imports of an `--into` process
+(`python -X importtime -c 'import libcst.matchers'`; README, Benchmarks).
 """
 
 from __future__ import annotations
@@ -17,27 +22,9 @@ from dataclasses import dataclass
 import libcst as cst
 
 from migrate.errors import InputError, Location
-from migrate.nemo2.calls import (
-    PLUGIN_MODULES,
-    RECIPE_FUNCTION,
-    TRAINER_MODULES,
-    CallFinder,
-    CallSite,
-    Positions,
-    import_aliases,
-    mentions,
-    qualified_name,
-)
+from migrate.nemo2.calls import CallFinder, CallSite, Positions, dotted_name, import_aliases, mentions, qualified_name
+from migrate.target_api.nemo2 import PLUGIN_MODULES, RECIPE_FUNCTION, RECIPE_HELPERS, TRAINER_MODULES
 
-# nemo/collections/llm/recipes/precision/mixed_precision.py (NeMo 2.0 .. 2.5): each returns
-# run.Config[MegatronMixedPrecision] with values that are not the plugin's defaults.
-RECIPE_HELPERS = frozenset({
-    "bf16_mixed", "fp16_mixed", "bf16_with_fp8_mixed", "fp16_with_fp8_mixed",
-    "bf16_with_mxfp8_mixed", "fp16_with_mxfp8_mixed",
-    "bf16_with_fp8_current_scaling_mixed", "fp16_with_fp8_current_scaling_mixed",
-    "nanov2_bf16_with_fp8_current_scaling_mixed",
-    "bf16_with_fp8_subchannel_scaling_mixed", "fp16_with_fp8_subchannel_scaling_mixed",
-})
 HINT = "choose one with --trainer-line LINE"
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -51,10 +38,7 @@ class Trainer:
     run_form: bool  # run.Config(nl.Trainer, ...)
 
     def kwarg(self, name: str) -> cst.Arg | None:
-        for arg in self.node.args:
-            if arg.keyword is not None and arg.keyword.value == name:
-                return arg
-        return None
+        return next((arg for arg in self.node.args if keyword_is(arg, name)), None)
 
 
 @dataclass(frozen=True)
@@ -325,7 +309,7 @@ class Locator:
                              "there is no `recipe.trainer.plugins` to set; nemo-migrate does not guess: write "
                              f"`recipe = {recipe.function}(...)` there")
         path = f"{recipe.name}.trainer.plugins"
-        assigned = [a for a in self.plugin_assignments if _dotted(a.targets[0].target) == path]
+        assigned = [a for a in self.plugin_assignments if dotted_name(a.targets[0].target) == path]
         if len(assigned) > 1:
             lines = _lines(self.where(a)[0] for a in assigned)
             raise self.error(assigned[1], f"{path} is assigned more than once (lines {lines}); {HINT}")
@@ -413,7 +397,7 @@ class Locator:
             plugins_from = target.recipe.end_line + 1
         for assign in self.plugin_assignments:
             if assign.value is holder:
-                path = _dotted(assign.targets[0].target)
+                path = dotted_name(assign.targets[0].target)
                 if path is not None:
                     trainer_paths.add(path.rpartition(".")[0])
                     if target.slot is not None:
@@ -426,7 +410,7 @@ class Locator:
         for assign in self.attribute_assignments:
             attribute = assign.targets[0].target
             assert isinstance(attribute, cst.Attribute)
-            base = _dotted(attribute.value)
+            base = dotted_name(attribute.value)
             if base in plugin_paths and self.where(assign)[0] >= plugins_from:
                 plugin_sets.append((assign, attribute.attr.value))
             elif base in trainer_paths and attribute.attr.value in ("precision", "gradient_clip_val"):
@@ -434,13 +418,9 @@ class Locator:
         return plugin_sets, trainer_sets
 
 
-def _dotted(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    return None
+def keyword_is(arg: cst.Arg, name: str) -> bool:
+    """`name=...` (a keyword argument of that name)."""
+    return arg.keyword is not None and arg.keyword.value == name
 
 
 def _lines(numbers) -> str:

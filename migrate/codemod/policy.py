@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from migrate.emit.nemo2_plan import Dtype, Plan
-from migrate.emit.signatures import SIGNATURES
 from migrate.nemo2.calls import NotLiteral
+from migrate.plan.python import Plan
+from migrate.target_api.dtype import Dtype
+from migrate.target_api.nemo2 import pipeline_default
 
 DELAYED_ONLY = (
     "fp8_margin", "fp8_amax_history_len", "fp8_amax_compute_algo", "fp8_wgrad",
@@ -63,10 +64,10 @@ def _defaults(name: str, plan: Plan) -> tuple[Any, ...]:
     if name == "params_dtype":
         return (None, Dtype("fp32"))
     if name == "pipeline_dtype":
-        return (None, Dtype("bf16" if _compute(plan) == "bf16" else "fp32"))
+        return (None, Dtype(pipeline_default(_compute(plan))))
     if name in ("fp8_params", "fp8_param_gather"):
         return (None, False)
-    return (SIGNATURES[plan.target].get(name),)
+    return (plan.api.defaults.get(name),)
 
 
 def default_value(name: str, plan: Plan) -> Any:
@@ -91,7 +92,7 @@ def decide(name: str, user: Any, plan: Plan) -> str:
     wanted = plan.kwargs()
     if name in wanted:
         return "keep" if _same(name, user, wanted[name]) else "set"
-    if name not in OWNED or name not in SIGNATURES[plan.target] or inert(name, plan):
+    if name not in OWNED or name not in plan.api.defaults or inert(name, plan):
         return "keep"
     if any(_same(name, user, default) for default in _defaults(name, plan)):
         return "keep"

@@ -13,17 +13,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import libcst as cst
+from libcst.helpers import parse_template_statement
 from libcst.metadata import CodeRange
 
 from migrate.codemod import arglist, policy
 from migrate.codemod.arglist import NewArg
 from migrate.codemod.imports import Imports, insert_imports
-from migrate.codemod.locate import Locator, PluginSlot, Recipe, Target, Trainer, locate
-from migrate.emit.nemo2_plan import Argument, Dtype, Plan
-from migrate.legacy.origin import Origin
+from migrate.codemod.locate import Locator, PluginSlot, Recipe, Target, Trainer, keyword_is, locate
 from migrate.nemo2 import source_guard
 from migrate.nemo2.calls import NotLiteral, Positions, literal_value, parse_python
-from migrate.spec import Finding
+from migrate.plan.python import Argument, Plan
+from migrate.spec import Finding, Origin
+from migrate.target_api.dtype import Dtype
 
 
 @dataclass(frozen=True)
@@ -216,8 +217,8 @@ class _Rewriter:
         """`recipe.trainer.plugins = run.Config(nl.MegatronMixedPrecision, ...)` on a new line after the recipe."""
         assert recipe.name is not None and recipe.statement is not None
         plugin = self.new_plugin(True, "")
-        line = cst.SimpleStatementLine([cst.Assign(
-            [cst.AssignTarget(cst.parse_expression(f"{recipe.name}.trainer.plugins"))], plugin)])
+        line = parse_template_statement("{recipe}.trainer.plugins = {plugin}\n", recipe=cst.Name(recipe.name),
+                                        plugin=plugin)
         self.note(recipe.node, "plugin-added", f"added {recipe.name}.trainer.plugins = MegatronMixedPrecision after "
                   f"{recipe.function}(...): it replaces the recipe's own precision plugin, whose values are not the "
                   "legacy run's")
@@ -262,12 +263,11 @@ class _Rewriter:
 
         def edit(node: cst.CSTNode) -> cst.CSTNode:
             assert isinstance(node, cst.Call)
-            for index, arg in enumerate(node.args):
-                if arg.keyword is not None and arg.keyword.value == "precision":
-                    node = arglist.remove_arg(node, index)
-                    break
+            index = _keyword_index(node, "precision")
+            if index is not None:
+                node = arglist.remove_arg(node, index)
             if add_plugin is not None:
-                index = next((i for i, a in enumerate(node.args) if a.keyword and a.keyword.value == "plugins"), None)
+                index = _keyword_index(node, "plugins")
                 if index is not None:  # plugins=None
                     args = list(node.args)
                     args[index] = args[index].with_changes(value=add_plugin)
@@ -342,6 +342,10 @@ def _drop_unused_imports(module: cst.Module, imports: list[tuple[str, str, str |
     for module_name, name, asname in imports:
         RemoveImportsVisitor.remove_unused_import(context, module_name, name, asname)
     return RemoveImportsVisitor(context).transform_module(module)
+
+
+def _keyword_index(call: cst.Call, name: str) -> int | None:
+    return next((index for index, arg in enumerate(call.args) if keyword_is(arg, name)), None)
 
 
 def _short(code: str) -> str:

@@ -1,1 +1,1 @@
-"""Generating target code from a PrecisionSpec."""
+"""Rendering plans as target files: Python modules (one renderer for NeMo 2.x and Bridge) and AutoModel YAML."""

@@ -19,25 +19,15 @@ from ruamel.yaml.tokens import CommentToken
 from ruamel.yaml.util import load_yaml_guess_indent
 
 from migrate import __version__
-from migrate.emit.automodel_plan import (
-    AUTOMODEL_VERSION,
-    AutomodelPlan,
-    Entry,
-    plan_automodel,
-)
-from migrate.emit.nemo2_module import NOTES_MARKER, _clean, _comment_lines
+from migrate.emit.code import clean, findings_footer
 from migrate.errors import InputError, Location
+from migrate.plan.automodel import AutomodelPlan, Entry, plan_automodel
 from migrate.spec import Finding, PrecisionSpec
+from migrate.target_api.automodel import AUTOMODEL_VERSION, DTYPE_SPELLINGS
 
 REVIEW_MARKER = "# nemo-migrate: REVIEW - not expressible in NeMo AutoModel or changed behaviour"
 
-# Spellings AutoModel's dtype_from_str accepts ("fp32" and "fp16" are not among them).
-_DTYPE_SPELLINGS = {
-    "float32": ("float32", "float", "torch.float32", "torch.float"),
-    "bfloat16": ("bfloat16", "bf16", "torch.bfloat16", "torch.bf16"),
-    "float16": ("float16", "half", "torch.float16", "torch.half"),
-}
-_CANONICAL_DTYPE = {spelling: name for name, spellings in _DTYPE_SPELLINGS.items() for spelling in spellings}
+_CANONICAL_DTYPE = {spelling: name for name, spellings in DTYPE_SPELLINGS.items() for spelling in spellings}
 
 
 def _yaml(indent: int = 2, block_seq_indent: int | None = None) -> YAML:
@@ -125,7 +115,7 @@ def _set_comment(mapping: CommentedMap, key: str, comment: str) -> None:
     items = mapping.ca.items.setdefault(key, [None] * 4)
     token = items[2]
     tail = _split(token.value)[1] if token is not None else ""
-    items[2] = CommentToken(f" # {_clean(comment)}\n" + tail, CommentMark(0), None)
+    items[2] = CommentToken(f" # {clean(comment)}\n" + tail, CommentMark(0), None)
 
 
 def _replaced(mapping: CommentedMap, key: str, comment: str) -> str:
@@ -224,24 +214,19 @@ def merge_into(existing_text: str, blocks: tuple[Entry, ...], path: str = "<exis
 
 
 def _header(spec: PrecisionSpec) -> list[str]:
-    source = _clean(spec.source).replace("\\", "/")
+    source = clean(spec.source).replace("\\", "/")
     return [
         f"# NeMo AutoModel {AUTOMODEL_VERSION} precision blocks migrated from {source} by nemo-migrate {__version__}.",
-        *(f"# {_clean(line)}" for line in spec.context_lines()),
-        *(f"# {_clean(line)}" for line in spec.composition_lines()),
+        *(f"# {clean(line)}" for line in spec.context_lines()),
+        *(f"# {clean(line)}" for line in spec.composition_lines()),
         "# Only precision settings are migrated: parallelism, optimizer, data and model settings are not.",
         "# Merge these keys into an AutoModel recipe YAML; its other keys stay as they are.",
     ]
 
 
 def _footer(findings: tuple[Finding, ...]) -> list[str]:
-    review = [f for f in findings if f.severity == "warning"]
-    notes = [f for f in findings if f.severity != "warning"]
-    lines = []
-    for marker, group in ((REVIEW_MARKER, review), (NOTES_MARKER, notes)):
-        if group:
-            lines += [line.comment.value if line.comment else "" for line in _comment_lines(marker, group)]
-    return lines
+    """The REVIEW and notes blocks of the Python modules, as YAML comment lines."""
+    return [line.comment.value if line.comment else "" for line in findings_footer(findings, REVIEW_MARKER)]
 
 
 def render_automodel_yaml(spec: PrecisionSpec, plan: AutomodelPlan) -> str:

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from migrate.legacy.layout import Layout
+from migrate.spec import Origin, Setting
 
 ALIGNER_ALGORITHMS = ("sft", "rm", "dpo", "ppo", "spin", "kto", "rs", "reinforce", "knowledge_distillation", "draftp_sd")
 
@@ -41,9 +42,6 @@ def aligner(config, layout: Layout) -> Aligner | None:
     return None
 
 
-SD_UNET_PRECISIONS = ("fp32", "fp16-mixed", "fp16")
-
-
 def unet_precision_key(layout: Layout) -> str:
     return layout.key("unet_config.unet_precision")
 
@@ -66,11 +64,8 @@ def harness_runner(path: str) -> str | None:
     return None
 
 
-def peft(r) -> "Setting[bool]":
+def peft(r) -> Setting[bool]:
     """`model.peft.peft_scheme` other than none/null: adapters trained on a frozen base model."""
-    from migrate.legacy.origin import Origin
-    from migrate.spec import Setting
-
     raw = r.written(r.model_key("peft.peft_scheme"))
     if raw is None or not raw.known or raw.value in (None, "none", "None", ""):
         return Setting(False, Origin.default("no PEFT scheme"))

@@ -11,9 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from migrate.legacy import values as V
-from migrate.legacy.origin import Origin
 from migrate.legacy.reading import Convert, FactReader
-from migrate.spec import Fp8, Setting
+from migrate.spec import Fp8, Origin, Setting
 
 FP8_RECIPES = ("delayed", "tensorwise", "blockwise", "mxfp8")
 AMAX_ALGOS = ("max", "most_recent")

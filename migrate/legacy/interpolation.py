@@ -11,9 +11,20 @@ import contextlib
 import copy
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from migrate.legacy.origin import Unknown
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value that cannot be known without running the job: the expression is kept."""
+
+    expression: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.expression} ({self.reason})"
+
 
 _NO_DEFAULT = object()
 _MISSING = object()

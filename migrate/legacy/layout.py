@@ -86,11 +86,3 @@ def targets(node: Any) -> Iterator[str]:
     elif isinstance(node, list):
         for item in node:
             yield from targets(item)
-
-
-def detect_layout(config) -> Layout | Skip:
-    """The first run of a config (see roles.detect_runs for files holding several)."""
-    from migrate.legacy.roles import detect_runs
-
-    runs = detect_runs(config)
-    return runs if isinstance(runs, Skip) else runs[0]

@@ -11,10 +11,9 @@ import math
 from migrate.errors import shown
 from migrate.legacy import values as V
 from migrate.legacy.families import Aligner
-from migrate.legacy.origin import Origin
 from migrate.legacy.reading import FactReader
 from migrate.legacy.versions import MCORE_DISTRIBUTED_OPTIM
-from migrate.spec import Setting
+from migrate.spec import Origin, Setting
 
 LIGHTNING_NO_CLIP = "PyTorch Lightning gradient_clip_val = None: no clipping"
 
@@ -28,10 +27,6 @@ def optimizer_name(r: FactReader) -> Setting[str | None]:
         return Setting(None, Origin.default("no optimizer configured"))
     value = V.require_known(raw, r.path)
     return Setting(None if value is None else str(value), raw.origin)
-
-
-def has_optimizer(optim: Setting[str | None]) -> bool:
-    return optim.value is not None
 
 
 def is_distributed(r: FactReader, optim: Setting[str | None]) -> bool:

@@ -6,9 +6,8 @@ notes: nemo1-nemo2-semantics.md sections 1.1-1.3; release boundaries in migrate/
 from __future__ import annotations
 
 from migrate.legacy import values as V
-from migrate.legacy.origin import Origin
 from migrate.legacy.reading import FactReader
-from migrate.spec import Setting
+from migrate.spec import Origin, Setting
 
 LIGHTNING_DEFAULT = "PyTorch Lightning default precision '32-true'"
 LIGHTNING2_ONLY = ("16-mixed", "bf16-mixed", "32-true")

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from migrate.errors import Location
-from migrate.legacy.interpolation import Resolver
-from migrate.legacy.origin import Origin, Unknown
+from migrate.legacy.interpolation import Resolver, Unknown
 from migrate.legacy.overrides import Override
 from migrate.legacy.yamlsource import KeyPath, YamlDocument
+from migrate.spec import Origin
 
 _ABSENT = object()
 

@@ -12,10 +12,9 @@ from typing import Any
 
 from migrate.errors import InputError, Location, shown
 from migrate.legacy.layout import Layout
-from migrate.legacy.origin import Origin
 from migrate.legacy.reader import LegacyConfig, RawValue
 from migrate.legacy.versions import Release
-from migrate.spec import Finding, Setting
+from migrate.spec import Finding, Origin, Setting
 
 Convert = Callable[[RawValue, str], Any]
 

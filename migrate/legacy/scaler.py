@@ -8,17 +8,10 @@ GradScaler"), research notes A.5 (scaler per release, builders) and E.2 (which s
 from __future__ import annotations
 
 from migrate.legacy import values as V
-from migrate.legacy.origin import Origin
 from migrate.legacy.reading import FactReader
-from migrate.spec import LossScaling, Setting
+from migrate.spec import LossScaling, Origin, Setting
 
 TRAINER_BUILDERS = ("gpt", "bert", "t5", "lmpp")
-BUILDER_NAMES = {
-    "gpt": "MegatronTrainerBuilder",
-    "bert": "MegatronBertTrainerBuilder",
-    "t5": "MegatronT5TrainerBuilder",
-    "lmpp": "MegatronLMPPTrainerBuilder",
-}
 # torch.cuda.amp.GradScaler defaults: what Lightning's own AMP plugin uses when NeMo's is not chosen.
 TORCH_SCALER = (float(2**16), 2000)
 

@@ -17,12 +17,12 @@ from migrate.legacy import precision as P
 from migrate.legacy import scaler as S
 from migrate.legacy import values as V
 from migrate.legacy.fp8 import AMAX_ALGOS, FP8_RECIPES
+from migrate.legacy.interpolation import Unknown
 from migrate.legacy.layout import MODEL_PRECISION_KEYS, Layout
-from migrate.legacy.origin import Origin, Unknown
 from migrate.legacy.reader import LegacyConfig
 from migrate.legacy.reading import FactReader
 from migrate.legacy.versions import DEFAULT_NEMO1_VERSION, Release, nemo1_profile
-from migrate.spec import PrecisionSpec, Setting
+from migrate.spec import Origin, PrecisionSpec, Setting
 
 
 def build_spec(

@@ -10,7 +10,7 @@ import math
 from typing import Any
 
 from migrate.errors import InputError, Location, shortened, shown
-from migrate.legacy.origin import Unknown
+from migrate.legacy.interpolation import Unknown
 from migrate.legacy.reader import RawValue
 
 # NeMo 1.0 `torch_dtype_from_precision` (nemo/collections/nlp/parts/utils_funcs.py, v1.23.0; unchanged
@@ -62,10 +62,6 @@ REFUSED = "NMP100"
 def _refusal(raw: RawValue, path: str, message: str, code: str = REFUSED) -> InputError:
     """A value NeMo 1.0 would refuse (or that cannot be evaluated), at its key, with the rule that owns it."""
     return InputError(Location(path, raw.origin.line, raw.origin.col), message, code)
-
-
-def _where(raw: RawValue, path: str) -> Location:
-    return raw.origin.location(path)
 
 
 def _name(raw: RawValue) -> str:

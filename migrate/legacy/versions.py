@@ -237,6 +237,3 @@ def nemo1_profile(version: str) -> Release:
     """The rules of a --nemo1-version value; 2.0 .. 2.7 all mean the NeMo 1.0 code inside 2.x."""
     key, _ = resolve_version(version)
     return _release(key)
-
-
-Nemo1Profile = Release  # the earlier name, still used by callers

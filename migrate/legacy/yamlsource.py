@@ -62,14 +62,7 @@ class YamlDocument:
     value_spans: dict[KeyPath, Span]
     composition: Any = None
 
-    def key_location(self, path: KeyPath) -> Location:
-        span = self.key_spans.get(path)
-        if span is None:
-            return Location(self.path)
-        return Location(span.path or self.path, span.line, span.col)
 
-
-_FLOAT_EXPONENT = re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$")
 _CONSTRUCTOR = yaml.SafeLoader("")  # its scalar constructors turn resolved text into values
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str": None,

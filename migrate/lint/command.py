@@ -12,6 +12,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 
+from migrate.legacy.versions import DEFAULT_NEMO1_VERSION
 from migrate.lint.context import LintOptions
 from migrate.lint.diagnostic import SEVERITIES, severity_rank
 from migrate.lint.files import collect_files
@@ -19,6 +20,7 @@ from migrate.lint.output import FORMATS, RenderInput, render
 from migrate.errors import InputError, Location
 from migrate.lint.runner import FileResult, LintSettings, lint_file, lint_text, unreadable
 from migrate.lint.selection import Selection, SelectorError
+from migrate.lint.summary import summary_line
 from migrate.settings import ConfigError, load_settings
 from migrate.nemo_releases import DEFAULT, TargetNemoError, resolve_target_nemo
 
@@ -114,17 +116,19 @@ def _resolve(request: LintRequest):
         raise UsageError(str(error)) from None
     options = LintOptions(
         env=env_values,
-        nemo1_version=_nemo1_version(request.nemo1_version or conf.get("nemo1-version", "1.23")),
+        nemo1_version=_nemo1_version(request.nemo1_version or conf.get("nemo1-version", DEFAULT_NEMO1_VERSION)),
         target_nemo=_target_nemo(request.target_nemo or conf.get("target-nemo", DEFAULT)),
     )
-    settings = LintSettings(options=options, selection=selection, root=file_settings.root)
+    per_file_nemo1 = () if request.nemo1_version else tuple(
+        (pattern, _nemo1_version(version)) for pattern, version in conf.get("per-file-nemo1-version", {}).items())
+    settings = LintSettings(options=options, selection=selection, root=file_settings.root, per_file_nemo1=per_file_nemo1)
     if request.show_info:
         shown = "info"
     else:
         shown = _choice(request.min_severity or conf.get("min-severity", fail_on), SEVERITIES, "min-severity")
     exclude = tuple(conf.get("exclude", ())) + _split(request.exclude)
     if request.show_settings:
-        print(_describe(file_settings, request, fmt, fail_on, shown, selection, options, exclude))
+        print(_describe(file_settings, request, fmt, fail_on, shown, selection, options, exclude, per_file_nemo1))
         raise _Shown()
     return settings, fmt, fail_on, exclude, shown
 
@@ -139,25 +143,7 @@ def _use_color(request: LintRequest, fmt: str) -> bool:
         return False
     if env.get("FORCE_COLOR"):
         return True
-    return request.output_file is None and sys.stdout.isatty()
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 or word == "info" else "s")
-
-
-def _summary(diagnostics, results: list[FileResult], errors: int) -> str:
-    """Counts over every file named or found, unreadable ones included (their NMP002 is a diagnostic)."""
-    if not diagnostics:
-        text = f"All checks passed ({_plural(len(results), 'file')})."
-    else:
-        counts = Counter(d.severity for d in diagnostics)
-        parts = ", ".join(_plural(counts[s], s) for s in ("error", "warning", "info") if counts[s])
-        files = len({d.path for d in diagnostics})
-        text = f"Found {_plural(len(diagnostics), 'diagnostic')} ({parts}) in {files} of {_plural(len(results), 'file')}."
-    if errors:
-        text += f" {_plural(errors, 'file')} could not be linted."
-    return text
+    return request.output_file in (None, "-") and sys.stdout.isatty()
 
 
 def _statistics(diagnostics) -> str:
@@ -171,23 +157,50 @@ class _Shown(Exception):
     """--show-settings printed what it had to: stop with status 0."""
 
 
-def _describe(files, request, fmt, fail_on, shown, selection, options, exclude) -> str:
+def _source(files, key: str, given, option: str) -> str:
+    """Where one setting came from, worded as convert's and verify's --show-settings word it."""
+    from migrate.settings import resolve
+
+    return resolve(files, key, given, option, None).source
+
+
+def _describe(files, request, fmt, fail_on, shown, selection, options, exclude, per_file_nemo1=()) -> str:
+    """`--show-settings`: every resolved setting and where it came from (the layout convert and verify use)."""
+    from migrate.nemo_releases import resolve_target_nemo
+
+    env = request.environ
+    if request.output_format:
+        fmt_source = "--output-format on the command line"
+    elif env.get(ENV_OUTPUT_FORMAT):
+        fmt_source = f"{ENV_OUTPUT_FORMAT} in the environment"
+    elif "output-format" in files.values:
+        fmt_source = _source(files, "output-format", None, "--output-format")
+    else:
+        fmt_source = "GITHUB_ACTIONS is set" if fmt == "github" else "the default"
+    shown_source = ("--show-info on the command line" if request.show_info
+                    else _source(files, "min-severity", request.min_severity, "--min-severity"))
+    if shown_source == "the default":
+        shown_source = "the default: the fail-on severity"
+    given = request.target_nemo or files.values.get("target-nemo", DEFAULT)
+    target = resolve_target_nemo(given)
     rows = [
-        ("settings file", files.source or "none found (no pyproject.toml with [tool.nemo-migrate])"),
-        ("project root", str(files.root)),
-        ("output-format", fmt),
-        ("fail-on", fail_on),
-        ("min-severity", shown),
-        ("nemo1-version", options.nemo1_version),
-        ("target-nemo", options.target_nemo),
-        ("select", ", ".join(selection.select)),
-        ("extend-select", ", ".join(selection.extend_select) or "-"),
-        ("ignore", ", ".join(selection.ignore) or "-"),
-        ("exclude", (", ".join(exclude) or "-") + (" (named files too)" if request.force_exclude else "")),
+        ("settings file", files.source or "none found (no pyproject.toml with [tool.nemo-migrate])", ""),
+        ("project root", str(files.root), ""),
+        ("output-format", fmt, fmt_source),
+        ("fail-on", fail_on, _source(files, "fail-on", request.fail_on, "--fail-on")),
+        ("min-severity", shown, shown_source),
+        ("nemo1-version", options.nemo1_version, _source(files, "nemo1-version", request.nemo1_version, "--nemo1-version")),
+        ("target-nemo", f"{given} (NeMo {target.release}{', container ' + target.container if target.container else ''})",
+         _source(files, "target-nemo", request.target_nemo, "--target-nemo")),
+        ("select", ", ".join(selection.select), _source(files, "select", request.select, "--select")),
+        ("extend-select", ", ".join(selection.extend_select) or "-", ""),
+        ("ignore", ", ".join(selection.ignore) or "-", ""),
+        ("exclude", ", ".join(exclude) or "-", "applies to named files too" if request.force_exclude else "directories only"),
     ]
-    rows += [(f"per-file-ignores {pattern!r}", ", ".join(codes)) for pattern, codes in selection.per_file_ignores]
-    width = max(len(name) for name, _ in rows)
-    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+    rows += [(f"per-file-ignores {pattern!r}", ", ".join(codes), str(files.source)) for pattern, codes in selection.per_file_ignores]
+    rows += [(f"per-file-nemo1-version {pattern!r}", version, str(files.source)) for pattern, version in per_file_nemo1]
+    width = max(len(name) for name, _, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" + (f"  ({source})" if source else "") for name, value, source in rows)
 
 
 def run_lint(request: LintRequest) -> int:
@@ -200,7 +213,8 @@ def run_lint(request: LintRequest) -> int:
     except (ConfigError, SelectorError, UsageError) as error:
         print_usage_error(str(error), "lint")
         return 2
-    files, missing = collect_files(list(request.paths), exclude, force_exclude=request.force_exclude)
+    files, missing = collect_files(list(request.paths), exclude, force_exclude=request.force_exclude,
+                                   root=settings.root)
     if request.show_files:
         print("\n".join(files + missing) if files or missing else "", end="\n" if files or missing else "")
         return 0
@@ -225,6 +239,7 @@ def run_lint(request: LintRequest) -> int:
     every = [d for r in results for d in r.diagnostics]
     threshold = severity_rank(shown)
     diagnostics = [d for d in every if severity_rank(d.severity) >= threshold]  # what every format shows
+    summary = summary_line(diagnostics, len(results), len(errors), len(every) - len(diagnostics), shown)
     data = RenderInput(
         diagnostics=diagnostics,
         files=[r.path for r in results],
@@ -235,9 +250,10 @@ def run_lint(request: LintRequest) -> int:
         root=settings.root,
         selected=settings.selection.enabled(),
         color=_use_color(request, fmt),
+        summary=summary,
     )
     text = _statistics(diagnostics) if request.statistics else render(fmt, data)
-    if request.output_file:
+    if request.output_file and request.output_file != "-":  # `-o -` is stdout, as for convert and verify
         from migrate.atomic import write_atomic
 
         try:
@@ -257,9 +273,7 @@ def run_lint(request: LintRequest) -> int:
         with open(summary_path, "a", encoding="utf-8") as handle:
             handle.write(step_summary(data))
     if not request.quiet:
-        hidden = len(every) - len(diagnostics)
-        note = f" {hidden} below {shown} not shown (--show-info shows them)." if hidden else ""
-        print(_summary(diagnostics, results, len(errors)) + note, file=sys.stderr)
+        print(summary, file=sys.stderr)
 
     if errors:
         return 2

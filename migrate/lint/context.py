@@ -6,22 +6,22 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from migrate.emit.signatures import DEFAULT_TARGET_NEMO
 from migrate.errors import InputError
 from migrate.legacy import values as V
 from migrate.legacy.layout import Layout
-from migrate.legacy.origin import Origin
 from migrate.legacy.reader import LegacyConfig, RawValue
-from migrate.legacy.versions import nemo1_profile
+from migrate.legacy.versions import DEFAULT_NEMO1_VERSION, nemo1_profile
 from migrate.legacy.yamlsource import Span, YamlDocument
 from migrate.lint.rule import Report
+from migrate.spec import Origin
+from migrate.target_api.nemo2 import DEFAULT_TARGET_NEMO
 
 
 @dataclass(frozen=True)
 class LintOptions:
     """Which NeMo 1.x semantics legacy files ran with, and which NeMo 2.x release hazards refer to."""
 
-    nemo1_version: str = "1.23"
+    nemo1_version: str = DEFAULT_NEMO1_VERSION
     target_nemo: str = DEFAULT_TARGET_NEMO
     env: tuple[tuple[str, str], ...] = ()  # values for ${oc.env:NAME}; the process environment is never read
 
@@ -194,7 +194,7 @@ class LegacyContext(YamlContext):
 
     @cached_property
     def _plan_result(self):
-        from migrate.emit.nemo2_plan import plan_nemo2
+        from migrate.plan.targets import plan_nemo2
 
         if self.spec is None:
             return None, None

@@ -15,7 +15,7 @@ import sys
 from migrate.lint.command import LintRequest, run_lint
 
 DESCRIPTION = (
-    "Check precision configs (NeMo 1.0 YAML, NeMo AutoModel YAML, NeMo 2.0 / Megatron Bridge Python) for CI. "
+    "Check precision configs (NeMo 1.0 YAML, NeMo AutoModel YAML, NeMo 2.0 / Megatron Bridge Python) for CI.\n\n"
     "Exit status: 0 nothing at or above --fail-on, 1 a diagnostic at or above it, 2 a usage error or an input "
     "that cannot be read or parsed."
 )
@@ -29,7 +29,7 @@ class _Parser(argparse.ArgumentParser):
         if message.startswith("unrecognized arguments:"):
             wrong = message.split(":", 1)[1].split()[0].split("=")[0]
             options = [o for action in self._actions for o in action.option_strings]
-            close = difflib.get_close_matches(wrong, options, n=1, cutoff=0.6)
+            close = difflib.get_close_matches(wrong, options, n=1, cutoff=0.7)
             if close:
                 hint = f"did you mean {close[0]}? (`nemo-migrate lint --help` lists the options)"
         print_usage_error(message, "lint", hint)
@@ -37,11 +37,15 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="nemo-migrate lint", description=DESCRIPTION, allow_abbrev=False)
-    add = parser.add_argument
-    add("paths", nargs="*", metavar="PATH", help="Files or directories (default: .); - reads stdin.")
+    from migrate.help_text import HELP_OPTION_HELP, ParagraphFormatter
+
+    parser = _Parser(prog="nemo-migrate lint", usage="nemo-migrate lint [OPTIONS] [PATH...]", description=DESCRIPTION,
+                     allow_abbrev=False, add_help=False, formatter_class=ParagraphFormatter)
+    parser.add_argument_group("arguments").add_argument(
+        "paths", nargs="*", metavar="PATH", help="Files or directories (default: .); - reads stdin.")
+    add = parser.add_argument_group("options").add_argument
     add("--output-format", metavar="FORMAT", help="full (default), concise, json, json-lines, github (default under GitHub Actions), sarif, junit.")
-    add("-o", "--output-file", metavar="FILE", help="Write the results here instead of stdout.")
+    add("-o", "--output-file", metavar="FILE", help="Write the results here (atomically) instead of stdout; - is stdout.")
     add("--select", action="append", metavar="CODES", help="Rules to run: codes, prefixes (NMP1), names or ALL; replaces the configured selection.")
     add("--extend-select", action="append", default=[], metavar="CODES", help="Rules to add to the selection.")
     add("--ignore", action="append", default=[], metavar="CODES", help="Rules to leave out.")
@@ -55,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--force-exclude", action="store_true", help="Apply exclude to files named on the command line too (for pre-commit).")
     add("-q", "--quiet", action="store_true", help="No summary or progress on stderr.")
     add("-v", "--verbose", action="store_true", help="Same as --show-info.")
-    add("--color", default="auto", choices=("auto", "always", "never"), metavar="WHEN", help="auto, always or never (NO_COLOR is honoured).")
+    add("--color", default="auto", choices=("auto", "always", "never"), metavar="WHEN", help="auto (default), always or never (NO_COLOR is honoured).")
     add("--statistics", action="store_true", help="Print the number of diagnostics per rule instead of the diagnostics.")
     add("--stdin-filename", metavar="NAME", help="Name to report for input read from stdin.")
     add("--target-nemo", metavar="RELEASE", help="NeMo 2.x release (or container tag) the migration hazards refer to (default: the newest).")
@@ -63,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--env", action="append", default=[], metavar="NAME=VALUE", help="Value for ${oc.env:NAME} (repeatable). The process environment is never read.")
     add("--show-settings", action="store_true", help="Print the resolved settings, then exit.")
     add("--show-files", action="store_true", help="Print the files that would be linted, then exit.")
+    add("-h", "--help", action="help", help=HELP_OPTION_HELP)
     return parser
 
 

@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
-import fnmatch
 import os
-import stat
+from pathlib import Path
+
+from migrate.inputs import walk_files
+from migrate.settings import excluded_by
 
 LINT_SUFFIXES = (".yaml", ".yml", ".py")
-SKIPPED_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "venv", "build", "dist"})
 
 
-def _is_regular(path: str) -> bool:
-    """FIFOs and devices found in a directory are passed over (reading one would block)."""
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except OSError:
-        return False
+def _relative(path: str, root: Path | None) -> str:
+    """The path relative to the project root in `/` form (as given when outside it, or without a root)."""
+    if root is not None:
+        try:
+            return Path(os.path.abspath(path)).relative_to(root).as_posix()
+        except ValueError:
+            pass
+    return Path(os.path.normpath(path)).as_posix()
 
 
-def _excluded(relative: str, patterns: tuple[str, ...]) -> bool:
-    name = relative.rsplit("/", 1)[-1]
-    return any(fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(name, p) for p in patterns)
+def _excluded(path: str, patterns: tuple[str, ...], root: Path | None) -> bool:
+    """`exclude` globs match the path relative to the project root, its name or a folder it lies in,
+    as for `convert` (migrate.settings.excluded_by)."""
+    return bool(patterns) and excluded_by(patterns, _relative(path, root))
 
 
-def collect_files(paths: list[str], exclude: tuple[str, ...] = (), force_exclude: bool = False) -> tuple[list[str], list[str]]:
+def collect_files(paths: list[str], exclude: tuple[str, ...] = (), force_exclude: bool = False,
+                  root: Path | None = None) -> tuple[list[str], list[str]]:
     """Files to lint in a stable order, and the paths that do not exist.
 
     Files named explicitly are read unless `force_exclude` applies the `exclude` globs to them too (what
@@ -36,19 +41,11 @@ def collect_files(paths: list[str], exclude: tuple[str, ...] = (), force_exclude
         if given == "-":
             found.append(given)
         elif os.path.isdir(given):
-            for dirpath, dirnames, filenames in os.walk(given):
-                dirnames[:] = sorted(
-                    d for d in dirnames
-                    if not d.startswith(".") and d not in SKIPPED_DIRS
-                    and not _excluded(os.path.relpath(os.path.join(dirpath, d), given).replace(os.sep, "/"), exclude)
-                )
-                for name in sorted(filenames):
-                    full = os.path.join(dirpath, name)
-                    relative = os.path.relpath(full, given).replace(os.sep, "/")
-                    if name.endswith(LINT_SUFFIXES) and not _excluded(relative, exclude) and _is_regular(full):
-                        found.append(os.path.normpath(full))
+            # FIFOs and devices found in a directory are passed over (reading one would block)
+            found += [os.path.normpath(path) for path, regular in
+                      walk_files(given, LINT_SUFFIXES, lambda path: _excluded(path, exclude, root)) if regular]
         elif os.path.exists(given):
-            if not (force_exclude and _excluded(os.path.normpath(given).replace(os.sep, "/"), exclude)):
+            if not (force_exclude and _excluded(given, exclude, root)):
                 found.append(given)
         else:
             missing.append(given)

@@ -1,6 +1,6 @@
 """Map the spec builder's and planner's Findings (stable kebab codes) to lint Reports.
 
-The semantics live in migrate.legacy and migrate.emit; which rule reports which finding is the one
+The semantics live in migrate.legacy and migrate.plan; which rule reports which finding is the one
 table of migrate.codes, shared with convert's and verify's output.
 """
 

@@ -5,29 +5,24 @@ Kept free of libcst so that importing the rules never imports it.
 
 from __future__ import annotations
 
-from migrate.emit.bridge_snapshot import FIELDS as BRIDGE_SNAPSHOT_FIELDS
-from migrate.emit.signatures import PLUGIN_MODULES, SIGNATURES
+from migrate.target_api.bridge import BRIDGE_MODULES
+from migrate.target_api.bridge import FIELDS as BRIDGE_API_FIELDS
+from migrate.target_api.nemo2 import PLUGIN_MODULES, SIGNATURES, TRAINER_MODULES
 
-BRIDGE_MODULES = (
-    "megatron.bridge.training.mixed_precision",
-    "megatron.bridge.training.config",
-    "megatron.bridge.training",
-)
-TRAINER_MODULES = ("nemo.lightning", "nemo.lightning.pytorch.trainer")
-
-TARGETS = {
+# The classes whose calls the Python rules read -> the modules that export each.
+PRECISION_CALLS = {
     "MegatronMixedPrecision": PLUGIN_MODULES,
     "MixedPrecisionConfig": BRIDGE_MODULES,
     "Trainer": TRAINER_MODULES,
 }
 # Words a file must contain for any Python rule to apply: files without them are not parsed.
-TRIGGER_WORDS = tuple(TARGETS)
+TRIGGER_WORDS = tuple(PRECISION_CALLS)
 
 # MegatronMixedPrecision keywords of any NeMo 2.x release (fp4/fp4_recipe from 2.6); the rules use
 # the --target-nemo release's own set (`accepted_keywords`).
 PLUGIN_KEYWORDS = frozenset().union(*(set(s) for s in SIGNATURES.values()))
-# Megatron Bridge MixedPrecisionConfig dataclass fields (the Bridge 0.6.2 snapshot the emitter uses).
-BRIDGE_FIELDS = frozenset(BRIDGE_SNAPSHOT_FIELDS)
+# Megatron Bridge MixedPrecisionConfig dataclass fields (the Bridge release the plan writes for).
+BRIDGE_FIELDS = frozenset(BRIDGE_API_FIELDS)
 KEYWORDS = {"MegatronMixedPrecision": PLUGIN_KEYWORDS, "MixedPrecisionConfig": BRIDGE_FIELDS}
 # NeMo 1.0 YAML names people carry over, and what to write instead (per class).
 _FP8_FORMAT = {"fp8_hybrid": "use fp8='hybrid'", "fp8_e4m3": "use fp8='e4m3'"}
@@ -48,7 +43,7 @@ LEGACY_HINTS = {
     },
 }
 # fp8_recipe when the call does not pass one.
-DEFAULT_FP8_RECIPE = {"MegatronMixedPrecision": "delayed", "MixedPrecisionConfig": "tensorwise"}
+DEFAULT_FP8_RECIPE = {"MegatronMixedPrecision": "delayed", "MixedPrecisionConfig": BRIDGE_API_FIELDS["fp8_recipe"]}
 
 
 def accepted_keywords(name: str, target_nemo: str) -> frozenset[str]:

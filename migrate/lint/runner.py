@@ -26,6 +26,22 @@ class LintSettings:
     options: LintOptions = field(default_factory=LintOptions)
     selection: Selection = field(default_factory=Selection)
     root: Path = field(default_factory=Path.cwd)
+    # (glob, NeMo 1.x release) of `per-file-nemo1-version`, first match wins; empty when the command
+    # line names a release (it beats the table, as for convert)
+    per_file_nemo1: tuple[tuple[str, str], ...] = ()
+
+    def for_file(self, relative: str) -> "LintSettings":
+        """These settings with the NeMo 1.x release `per-file-nemo1-version` gives this file, if any."""
+        if not self.per_file_nemo1:
+            return self
+        from dataclasses import replace
+
+        from migrate.settings import matches
+
+        for pattern, version in self.per_file_nemo1:
+            if matches(pattern, relative):
+                return replace(self, options=replace(self.options, nemo1_version=version))
+        return self
 
 
 @dataclass
@@ -147,8 +163,10 @@ def _lint_python(text: str, path: str, settings: LintSettings, enabled: frozense
 
 
 def lint_text(text: str, path: str, settings: LintSettings) -> FileResult:
-    """Lint one file's text; `path` is the name reported (and matched by per-file-ignores)."""
-    enabled = settings.selection.enabled_for(relative_to_root(path, settings.root))
+    """Lint one file's text; `path` is the name reported (and matched by the per-file tables)."""
+    relative = relative_to_root(path, settings.root)
+    settings = settings.for_file(relative)
+    enabled = settings.selection.enabled_for(relative)
     python = is_python(path, text)
     try:
         if python:

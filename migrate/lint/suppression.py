@@ -2,7 +2,9 @@
 (`# nemo-migrate: noqa`, `# nemo-migrate: noqa: NMP120`), and which of them went unused (NMP001).
 
 PyYAML drops comments, so YAML lines are scanned for a `#` that starts a comment (outside quotes,
-after whitespace); Python comments come from the tokenizer. Codes of other tools (`# noqa: E731`)
+after whitespace), once the text of scalars spanning several lines (block scalars `|` and `>`,
+quoted strings broken over lines) is blanked out: a `# noqa` there is text, not a comment. Python
+comments come from the tokenizer. Codes of other tools (`# noqa: E731`)
 are left alone, and a bare `# noqa` in Python is never reported as unused: it may be ruff's.
 """
 
@@ -52,6 +54,37 @@ def _yaml_comment(line: str) -> int | None:
     return None
 
 
+def _without_multiline_scalars(text: str) -> list[str]:
+    """The text's lines with every scalar that spans several lines replaced by spaces (columns kept).
+
+    A block scalar's text starts on the line after its indicator (`key: |  # a comment`); a quoted
+    one at its opening quote. Where PyYAML's scanner stops (invalid YAML, reported elsewhere), the
+    scalars found so far are blanked and the rest is scanned line by line as before.
+    """
+    import yaml
+
+    lines = text.splitlines()
+
+    def blank(line: int, start: int, end: int | None = None) -> None:
+        if line < len(lines):
+            end = len(lines[line]) if end is None else end
+            lines[line] = lines[line][:start] + " " * len(lines[line][start:end]) + lines[line][end:]
+
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            start, end = token.start_mark, token.end_mark
+            if not isinstance(token, yaml.ScalarToken) or start.line == end.line:
+                continue
+            block = token.style in ("|", ">")
+            first = start.line + 1 if block else start.line
+            for line in range(first, end.line):
+                blank(line, 0 if block or line > start.line else start.column)
+            blank(end.line, 0, end.column)
+    except yaml.YAMLError:
+        pass
+    return lines
+
+
 def _comments(text: str, kind: str) -> list[tuple[int, int, str]]:
     """(line, 0-based col, comment text) for every comment that mentions noqa."""
     found: list[tuple[int, int, str]] = []
@@ -66,7 +99,7 @@ def _comments(text: str, kind: str) -> list[tuple[int, int, str]]:
         except (tokenize.TokenError, SyntaxError):  # parse errors are reported by the parser
             pass
         return found
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(_without_multiline_scalars(text), 1):
         if "noqa" not in line.lower():
             continue
         col = _yaml_comment(line)

@@ -5,6 +5,13 @@ Import aliases are followed (`from nemo import lightning as nl`, `import nemo.li
 `run.Config(nl.MegatronMixedPrecision, ...)` counts as a call of the class. Only literals are
 evaluated (strings, numbers, booleans, None, `torch.<dtype>`, `2**32`); anything else is kept as
 NotLiteral with its source text, never evaluated.
+
+Qualified names come from the file's import lines (`import_aliases`, a visitor that skips every
+other statement line), not from libcst's `QualifiedNameProvider`: that provider needs scope
+analysis of every node, which costs two to three and a half times the whole `--into` rewrite of a script
+(`python bench/bench_into.py --qualified-names` prints both; README, Benchmarks). The import map is
+file-wide: an import inside a function names the module everywhere, and a later rebinding of the
+name is not followed.
 """
 
 from __future__ import annotations
@@ -17,15 +24,10 @@ from typing import Any
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from migrate.emit.signatures import PLUGIN_MODULES  # re-exported: callers import it from here
 from migrate.errors import InputError, Location, Unreadable
 from migrate.nemo2 import source_guard
+from migrate.target_api.nemo2 import PLUGIN_MODULES, RUN_CONFIG_NAMES
 
-RUN_CONFIG_NAMES = ("Config", "Partial")
-TRAINER_MODULES = ("nemo.lightning", "nemo.lightning.pytorch.trainer")
-# `nemo.collections.llm.<model>.pretrain_recipe` (NeMo 2.x re-exports each recipe module under
-# `llm`, e.g. `llm.llama3_8b`) or `nemo.collections.llm.recipes.<model>.finetune_recipe`.
-RECIPE_FUNCTION = re.compile(r"nemo\.collections\.llm\.(?:recipes\.)?\w+\.(?:pretrain|finetune)_recipe")
 _LIBCST_AT = re.compile(r"error at (\d+):(\d+)")
 _MESSAGE_LIMIT = 300
 
@@ -80,10 +82,24 @@ def _syntax_error(text: str, path: str, message: str, where: tuple[int, int]) ->
         ast.parse(text, path)  # parses only; safe: source_guard bounded the nesting
     except SyntaxError as cpython:
         line = cpython.lineno or 1
-        return Unreadable(Location(path, line, cpython.offset or 1), f"invalid Python: {_one_line(cpython.msg)}")
+        message = cpython.msg
+        char = _char_at(text, line, cpython.offset)
+        if message == "invalid syntax" and char is not None and not char.isprintable() and not char.isspace():
+            message = f"invalid non-printable character U+{ord(char):04X}"  # Python >= 3.11's words; 3.10 says "invalid syntax"
+        return Unreadable(Location(path, line, cpython.offset or 1), f"invalid Python: {_one_line(message)}")
     except (RecursionError, MemoryError, ValueError):
         pass
     return Unreadable(Location(path, *where), f"libcst cannot parse this Python: {_one_line(message)}")
+
+
+def _char_at(text: str, line: int, offset: int | None) -> str | None:
+    """The character at a 1-based line and column (lines as Python counts them), if there is one."""
+    import re
+
+    lines = re.split(r"\r\n|\r|\n", text)
+    if offset is None or not 1 <= line <= len(lines) or not 1 <= offset <= len(lines[line - 1]):
+        return None
+    return lines[line - 1][offset - 1]
 
 
 def _one_line(message: str) -> str:
@@ -104,7 +120,7 @@ class _Aliases(cst.CSTVisitor):
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
-            dotted = _dotted(alias.name)
+            dotted = dotted_name(alias.name)
             if dotted is None:
                 continue
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
@@ -116,9 +132,9 @@ class _Aliases(cst.CSTVisitor):
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
             return
-        module = _dotted(node.module)
+        module = dotted_name(node.module)
         for alias in node.names:
-            name = _dotted(alias.name)
+            name = dotted_name(alias.name)
             if module is None or name is None:
                 continue
             bound = (
@@ -129,18 +145,19 @@ class _Aliases(cst.CSTVisitor):
             self.names[bound] = f"{module}.{name}"
 
 
-def _dotted(node: cst.BaseExpression | None) -> str | None:
+def dotted_name(node: cst.BaseExpression | None) -> str | None:
+    """`a.b.c` for a name or a chain of attributes of one; None for anything else (`f().x`, `a[0].x`)."""
     if isinstance(node, cst.Name):
         return node.value
     if isinstance(node, cst.Attribute):
-        base = _dotted(node.value)
+        base = dotted_name(node.value)
         return f"{base}.{node.attr.value}" if base else None
     return None
 
 
 def qualified_name(node: cst.BaseExpression, aliases: dict[str, str]) -> str | None:
     """`nl.MegatronMixedPrecision` -> `nemo.lightning.MegatronMixedPrecision` via the file's imports."""
-    dotted = _dotted(node)
+    dotted = dotted_name(node)
     if dotted is None:
         return None
     head, _, rest = dotted.partition(".")
@@ -202,7 +219,7 @@ def _literal(node: cst.BaseExpression) -> Any:
         ):
             return base**exponent
     if isinstance(node, cst.Attribute):
-        dotted = _dotted(node)
+        dotted = dotted_name(node)
         if dotted and dotted.startswith("torch.") and dotted.count(".") == 1:
             return dotted  # a torch dtype, kept as its name: "torch.bfloat16"
     return _NOT_LITERAL

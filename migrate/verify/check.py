@@ -123,7 +123,7 @@ def structural_check(yaml_path: str, options: ConvertOptions, python_path: str |
 def migrated_side(text: str, shown: str, options: ConvertOptions, installed: bool = True) -> tuple[Effective, str]:
     """The migrated column and where it came from: the installed stack's own classes when it can be
     imported here (migrate.verify.installed), else nemo-migrate's tables."""
-    from migrate.emit.bridge_snapshot import BRIDGE_VERSION
+    from migrate.verify.bridge_recipes import BRIDGE_VERSION
     from migrate.verify.installed.migrated import installed_effective
 
     found, note = installed_effective(text, shown, options) if installed else (None, None)

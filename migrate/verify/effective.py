@@ -64,7 +64,6 @@ ROWS: tuple[Row, ...] = (
     Row("min_loss_scale", "minimum loss scale", "loss"),
     Row("loss_scale_applied", "loss scaled in backward", "loss"),
 )
-ROW_BY_KEY = {row.key: row for row in ROWS}
 
 
 @dataclass(frozen=True)

@@ -30,11 +30,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from migrate.errors import InputError, Location
-from migrate.verify.effective import ROW_BY_KEY, Effective, Entry
+from migrate.verify.effective import ROWS, Effective, Entry
 
 FORMAT = "nemo-migrate legacy record"
 VERSION = 1
 SOURCES = ("nemo", "model")
+ROW_KEYS = tuple(row.key for row in ROWS)  # verify's rows, in its order
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def record_document(*, config: str, config_sha256: str, run: str | None, sets: t
                     source: str, legacy_side: str, versions: dict[str, Any], trainer_builder: str,
                     trainer_builder_from: str, rows: dict[str, Entry], notes: tuple[str, ...] = ()) -> str:
     """The JSON text of a record (rows in verify's row order)."""
-    ordered = {key: {"value": _plain(rows[key].value), "why": rows[key].why} for key in ROW_BY_KEY if key in rows}
+    ordered = {key: {"value": _plain(rows[key].value), "why": rows[key].why} for key in ROW_KEYS if key in rows}
     document = {
         "format": FORMAT, "version": VERSION, "config": config, "config_sha256": config_sha256, "run": run,
         "set": list(sets), "nemo1_version": nemo1_version, "source": source, "legacy_side": legacy_side,
@@ -137,8 +138,8 @@ def read_record(path: str) -> LegacyRecord:
         raise InputError(where.at("rows"), "rows must be a non-empty object of verify rows")
     entries: dict[str, Entry] = {}
     for key, row in rows.items():
-        if key not in ROW_BY_KEY:
-            raise InputError(where.at(key, after="rows"), f"unknown row {key!r} (verify's rows: {', '.join(ROW_BY_KEY)})")
+        if key not in ROW_KEYS:
+            raise InputError(where.at(key, after="rows"), f"unknown row {key!r} (verify's rows: {', '.join(ROW_KEYS)})")
         if not isinstance(row, dict) or set(row) != {"value", "why"}:
             raise InputError(where.at(key, after="rows"), f"row {key!r} must be {{\"value\": ..., \"why\": \"...\"}}")
         value, why = row["value"], row["why"]

@@ -54,15 +54,15 @@ import libcst as cst
 
 from migrate.errors import InputError, Location
 from migrate.nemo2.calls import (
-    RECIPE_FUNCTION,
-    TRAINER_MODULES,
     CallFinder,
     NotLiteral,
     Positions,
+    dotted_name,
     import_aliases,
     literal_value,
     qualified_name,
 )
+from migrate.target_api.nemo2 import RECIPE_FUNCTION, TRAINER_MODULES
 from migrate.verify.effective import Effective, Entry
 
 STRATEGY_MODULES = ("nemo.lightning", "nemo.lightning.pytorch.strategies",
@@ -120,22 +120,13 @@ class _Scan(cst.CSTVisitor):
         if isinstance(target, cst.Name) and isinstance(node.value, cst.Call):
             self.bound[id(node.value)] = target.value
         elif isinstance(target, cst.Attribute):
-            path = _dotted(target)
+            path = dotted_name(target)
             if path is not None:
                 self.writes.append((path, node))
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if isinstance(node.target, cst.Name) and isinstance(node.value, cst.Call):
             self.bound[id(node.value)] = node.target.value
-
-
-def _dotted(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    return None
 
 
 class TrainerScript:

@@ -39,9 +39,13 @@ def print_twin_and_distances(numeric, console, escape) -> None:
     rank = numeric.ranks[0]
     if rank.twin is None:
         return
+    from migrate.verify.report_codes import projection_finding
+
     console.print("[yellow]The legacy run holds settings the migrated stack cannot express:[/]")
     for change in numeric.projections:
-        console.print(f"  - {escape(change)}")
+        found = projection_finding(change)
+        code = f"{found[0]} [{found[2]}] " if found else ""
+        console.print(f"  - {escape(code + change)}")
     for item in numeric.ranks:
         where = f" (rank {item.rank})" if numeric.world_size > 1 else ""
         first = item.twin.first_divergence
@@ -115,8 +119,12 @@ def print_loss_scaling(check, console) -> None:
         scales = f"scale histories differ from step {first_scale}" if first_scale else "the same scale history"
         console.print(f"{scales}, {skips}; outputs drift up to {_fmt(check.distance.worst_relative_error)} (relative error)")
         if check.rule_difference:
-            console.print("[yellow]the twin (NeMo 1.0's settings under Megatron-core's rule) reproduces the migrated run bitwise: "
-                          "the difference is NeMo 1.0's scaler rule, which NeMo 2.0 cannot express (counted with --strict)[/]")
+            from migrate.verify.report_codes import SCALER_RULE_FINDING, finding
+
+            code, _, severity = finding(SCALER_RULE_FINDING)
+            console.print(f"[yellow]{code} \\[{severity}] the twin (NeMo 1.0's settings under Megatron-core's rule) reproduces the "
+                          "migrated run bitwise: the difference is NeMo 1.0's scaler rule, which NeMo 2.0 cannot express "
+                          "(counted with --strict)[/]")
         else:
             console.print("[bold red]the migrated scaler differs from NeMo 1.0's settings under Megatron-core's rule: "
                           "a scaler setting was not carried over[/]")
@@ -174,6 +182,12 @@ def ranks_json(numeric) -> list[dict[str, Any]]:
     return out
 
 
+def _scaler_rule_json() -> dict[str, Any]:
+    from migrate.verify.report_codes import SCALER_RULE_FINDING, finding, json_fields
+
+    return json_fields(finding(SCALER_RULE_FINDING))
+
+
 def loss_scaling_json(check) -> dict[str, Any] | None:
     if check is None:
         return None
@@ -183,6 +197,7 @@ def loss_scaling_json(check) -> dict[str, Any] | None:
         "bitwise_equal": check.comparison.equal,
         "twin_bitwise_equal": None if check.twin_comparison is None else check.twin_comparison.equal,
         "rule_difference": check.rule_difference,
+        **({"rule_difference_finding": _scaler_rule_json()} if check.rule_difference else {}),
         "first_scale_difference": check.first_scale_difference,
         "first_skip_difference": check.first_skip_difference,
         "output_distance": check.distance.to_json(),

@@ -8,13 +8,21 @@ import math
 from typing import Any
 
 from migrate.verify.check import VerifyResult
+from migrate.verify.report_codes import APPROXIMATE, SEVERITY, codes, json_fields, row_finding
 from migrate.verify.structural import DIFFERS, EQUAL, LIMITATION
 from migrate.verify.traces import MAX_RELATIVE_ERROR, MIN_COSINE
 from migrate.verify.verdict import EQUAL as SAME
 from migrate.verify.verdict import WITHIN
 
-_STATUS_STYLE = {EQUAL: "green", DIFFERS: "bold red", LIMITATION: "yellow", "approximate": "cyan"}
+_STATUS_STYLE = {EQUAL: "green", DIFFERS: "bold red", LIMITATION: "yellow", APPROXIMATE: "cyan"}
 _TARGET_LABEL = {"nemo2": "NeMo 2.x", "bridge": "Bridge", "automodel": "AutoModel"}
+
+
+def _row_json(row) -> dict[str, Any]:
+    """A row as JSON; `code`, `name` and `severity` of its finding as in lint's records (null if none)."""
+    record = vars(row).copy()
+    record.update(json_fields(row_finding(row)))
+    return record
 
 
 def _show(value: Any) -> str:
@@ -51,7 +59,7 @@ def to_json(result: VerifyResult, exit_status: int) -> dict[str, Any]:
         "structural": {
             "equivalent": s.equivalent(result.strict),
             "errors": list(s.errors),
-            "rows": [vars(row).copy() for row in s.rows],
+            "rows": [_row_json(row) for row in s.rows],
         },
         "runs": {"legacy": result.legacy_run.to_json(), "migrated": result.migrated_run.to_json()},
         "numeric": _approximate_json(result) if result.approximate else _numeric_json(result),
@@ -62,11 +70,14 @@ def to_json(result: VerifyResult, exit_status: int) -> dict[str, Any]:
 
 
 def verdict_line(result: VerifyResult) -> str:
-    """`verify -q`: the verdict, and how many rows differ or are known limitations."""
+    """`verify -q`: the verdict, how many rows differ, are known limitations or approximate, and their codes."""
     s = result.structural
+    approximate = sum(1 for row in s.rows if row.status == APPROXIMATE)
+    found = codes(map(row_finding, s.rows))
+    counts = f"{len(s.differences)} differ, {len(s.limitations)} limitation(s)" + (f", {approximate} approximate" if approximate else "")
     return (
-        f"{result.yaml_path}: {_verdict_word(result)} ({len(s.differences)} differ, {len(s.limitations)} limitation(s), "
-        f"numeric check: {'ran' if result.numeric is not None else 'not run'})"
+        f"{result.yaml_path}: {_verdict_word(result)} ({counts}" + (f" [{found}]" if found else "")
+        + f"; numeric check: {'ran' if result.numeric is not None else 'not run'})"
     )
 
 
@@ -88,6 +99,7 @@ def _approximate_json(result: VerifyResult) -> dict[str, Any]:
 
 def _numeric_json(result: VerifyResult) -> dict[str, Any]:
     from migrate.verify.numeric_report import loss_scaling_json, ranks_json
+    from migrate.verify.report_codes import projection_finding
 
     numeric = result.numeric
     if numeric is None:
@@ -104,6 +116,7 @@ def _numeric_json(result: VerifyResult) -> dict[str, Any]:
         "gpus": numeric.world_size,
         "backend": numeric.backend,
         "projections": list(numeric.projections),
+        "projection_findings": [{"text": text, **json_fields(projection_finding(text))} for text in numeric.projections],
         "ranks": ranks_json(numeric),
         "loss_scaling": loss_scaling_json(numeric.loss_scaling),
         "first_divergence": None if first is None else {"step": first.step, "quantities": list(first.differing), "max_abs": first.max_abs},
@@ -174,10 +187,12 @@ def print_report(result: VerifyResult, console) -> None:
     table.add_column("why", overflow="fold", ratio=1)
     for row in s.rows:
         style = _STATUS_STYLE.get(row.status, "dim")
+        finding = row_finding(row)
+        note = f"{finding[0]} [{finding[2]}] {row.note or finding[1]}" if finding else row.note
         if row.status == EQUAL:
             why = row.legacy_why
         else:
-            why = f"legacy: {row.legacy_why}\nmigrated: {row.migrated_why}" + (f"\n{row.note}" if row.note else "")
+            why = f"legacy: {row.legacy_why}\nmigrated: {row.migrated_why}" + (f"\n{note}" if note else "")
         table.add_row(row.label, escape(_show(row.legacy)), escape(_show(row.migrated)), f"[{style}]{row.status}[/]", escape(why))
     console.print(table)
     console.print(f"legacy side: {escape(result.legacy_source)}")
@@ -185,7 +200,9 @@ def print_report(result: VerifyResult, console) -> None:
     for error in s.errors:
         console.print(f"[bold red]migrated plugin error:[/] {escape(error)}")
     if s.limitations:
-        console.print(f"[yellow]{len(s.limitations)} known NeMo 2.0 limitation(s): reported, not counted" + (" (--strict counts them)" if not result.strict else " (counted: --strict)") + "[/]")
+        found = codes(map(row_finding, s.limitations))
+        console.print(f"[yellow]{len(s.limitations)} known NeMo 2.0 limitation(s) ({escape(found)}, {SEVERITY}): reported, not counted"
+                      + (" (--strict counts them)" if not result.strict else " (counted: --strict)") + "[/]")
     if result.approximate:
         from migrate.verify.approximate_report import print_approximate, verdict
 
@@ -314,23 +331,7 @@ def write_plot(result: VerifyResult, path: str) -> None:
         axis.set_title(panel.title)
         axis.set_xlabel("step")
         axis.set_ylabel(panel.ylabel)
-    _save_atomic(fig, path)
+    from migrate.atomic import save_atomic
+
+    save_atomic(path, lambda temp: fig.savefig(temp, dpi=110, format="png"), ".png")
     plt.close(fig)
-
-
-def _save_atomic(fig, path: str) -> None:
-    import os
-    import tempfile
-    from pathlib import Path
-
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".png", dir=target.parent)
-    os.close(fd)
-    try:
-        fig.savefig(temp, dpi=110, format="png")
-        os.replace(temp, target)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise

@@ -82,13 +82,13 @@ def nemo1_case(config, layout, options, builders: tuple[str, ...], case_id: str)
     import yaml
 
     from migrate.convert import group_choice
-    from migrate.legacy.scaler import BUILDER_NAMES
+    from migrate.verify.installed.nemo1 import BUILDER_CLASSES
 
     document = config.document
     text = document.text if document.composition is None else yaml.safe_dump(document.data, sort_keys=False)
     edits, _ = script_sets(config, layout)
     sets = [o.text for o in options.overrides if not group_choice(o)] + list(edits)
-    case = {"id": case_id, "text": text, "builders": [BUILDER_NAMES[b] for b in builders], "sets": sets,
+    case = {"id": case_id, "text": text, "builders": [BUILDER_CLASSES[b] for b in builders], "sets": sets,
             "env": dict(options.env)}
     if layout.model != "model" or layout.trainer != "trainer":
         case["sections"] = {"model": layout.model, "trainer": layout.trainer}
@@ -135,7 +135,7 @@ def run_snapshot(arguments: SnapshotArguments) -> int:
     from migrate.command_settings import resolve_command_settings
     from migrate.convert import load_config, spec_for
     from migrate.legacy.layout import Skip
-    from migrate.legacy.scaler import BUILDER_NAMES
+    from migrate.verify.installed.nemo1 import BUILDER_CLASSES
     from migrate.report import error_line
     from migrate.verify.legacy_record import record_document, sha256_of
     from migrate.verify.legacy_side import legacy_effective
@@ -180,7 +180,7 @@ def run_snapshot(arguments: SnapshotArguments) -> int:
         answer = response["results"][0]
         if answer.get("not_run") or answer.get("exception"):
             why = answer.get("not_run") or f"NeMo {nemo} refuses this config: {answer['exception']}"
-            print(f"{path}: error: {why} ({BUILDER_NAMES[builder]}); nothing written", file=sys.stderr)
+            print(f"{path}: error: {why} ({BUILDER_CLASSES[builder]}); nothing written", file=sys.stderr)
             return BAD_INPUT
         recipe_error = (answer["facts"].get("recipe") or {}).get("error")
         if recipe_error:
@@ -189,7 +189,7 @@ def run_snapshot(arguments: SnapshotArguments) -> int:
             return RUN_FAILED
         rows = nemo_rows(answer["facts"], model_rows, nemo)
         versions = {**response["versions"], "transformer-engine (recorded by a stand-in)": response["te_version"]}
-        source, side = "nemo", f"nemo_toolkit {nemo}, installed ({BUILDER_NAMES[builder]})"
+        source, side = "nemo", f"nemo_toolkit {nemo}, installed ({BUILDER_CLASSES[builder]})"
     else:
         rows, versions = dict(model_rows), {}
         source = "model"

@@ -4,24 +4,11 @@ rewrite is a fixed point. Regenerate after an intended change with NEMO_MIGRATE_
 from __future__ import annotations
 
 import ast
-import os
 from pathlib import Path
 
 import pytest
 from codemod_cases import CASES, GOOD, case_name, migrate_into, stage
-
-UPDATE = os.environ.get("NEMO_MIGRATE_UPDATE_GOLDEN") == "1"
-
-
-def _golden(path: Path, actual: bytes) -> None:
-    if UPDATE:
-        if actual:
-            path.write_bytes(actual)
-        elif path.exists():
-            path.unlink()
-        return
-    expected = path.read_bytes() if path.exists() else b""
-    assert actual == expected, f"{path.name} differs (NEMO_MIGRATE_UPDATE_GOLDEN=1 regenerates)"
+from golden import check_golden
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_name)
@@ -35,9 +22,9 @@ def test_case(case: Path, tmp_path: Path) -> None:
         assert script.read_bytes() == case.read_bytes(), "a failed rewrite must leave the script untouched"
         assert not after.exists()
     else:
-        _golden(after, script.read_bytes())
+        check_golden(after, script.read_bytes())
         ast.parse(script.read_text(encoding="utf-8"))
-    _golden(case.with_name(case_name(case) + ".stderr"), result.stderr.encode("utf-8"))
+    check_golden(case.with_name(case_name(case) + ".stderr"), result.stderr.encode("utf-8"))
 
 
 @pytest.mark.parametrize("case", GOOD, ids=case_name)

@@ -7,10 +7,10 @@ import pytest
 
 from migrate.codemod.rewrite import rewrite_script
 from migrate.convert import ConvertOptions, spec_for
-from migrate.emit.nemo2_plan import plan_nemo2
 from migrate.errors import InputError
 from migrate.legacy.reader import LegacyConfig
 from migrate.legacy.yamlsource import parse_yaml
+from migrate.plan.targets import plan_nemo2
 
 BF16_O1 = "trainer:\n  precision: bf16\nmodel:\n  megatron_amp_O2: False\n"
 FP16_O2 = "trainer:\n  precision: 16\nmodel:\n  megatron_amp_O2: True\n"

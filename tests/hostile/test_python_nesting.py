@@ -28,10 +28,10 @@ from hostile_inputs import (
 
 from migrate.codemod.rewrite import rewrite_script
 from migrate.convert import ConvertOptions, load_config, spec_for
-from migrate.emit.nemo2_plan import plan_nemo2
 from migrate.errors import InputError
 from migrate.lint.runner import LintSettings, lint_text
 from migrate.nemo2 import source_guard
+from migrate.plan.targets import plan_nemo2
 from migrate.verify.nemo2_side import read_plugin
 
 DEEP_COL = len("x = ") + source_guard.MAX_BRACKETS + 1  # the bracket that crosses the limit

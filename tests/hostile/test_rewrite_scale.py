@@ -18,9 +18,9 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from migrate.codemod.rewrite import apply_edits, rewrite_script
 from migrate.convert import ConvertOptions, load_config, spec_for
-from migrate.emit.nemo2_plan import plan_nemo2
 from migrate.nemo2 import source_guard
 from migrate.nemo2.calls import Positions
+from migrate.plan.targets import plan_nemo2
 
 FILLER = "".join(
     f"\ndef helper_{i}(x, y=({i}, [{i}, {{'k': {i}}}])):\n    total = x + y[0] * 2 - {i}\n    return [total for _ in range(3)]\n"

@@ -1,13 +1,14 @@
 """The dev corpus of shipped configs: no crash, no unreadable file, and diagnostic counts per rule
-that only change on purpose (snapshot in fixtures/lint/corpus_counts.json; refresh it with
-NEMO_MIGRATE_UPDATE_SNAPSHOTS=1 after checking the difference)."""
+that only change on purpose (snapshot in fixtures/lint/corpus_counts.json; regenerate it with
+NEMO_MIGRATE_UPDATE_GOLDEN=1 after checking the difference)."""
 
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from pathlib import Path
+
+from golden import check_golden
 
 from migrate.lint.runner import LintSettings, lint_file
 
@@ -35,9 +36,7 @@ def test_corpus_lints_without_errors_and_matches_the_snapshot(corpus_dev: Path) 
         "kinds": dict(sorted(Counter(r.kind for r in results).items())),
         "diagnostics_per_rule": dict(sorted(Counter(d.code for r in results for d in r.diagnostics).items())),
     }
-    if os.environ.get("NEMO_MIGRATE_UPDATE_SNAPSHOTS"):
-        SNAPSHOT.write_text(json.dumps(observed, indent=2) + "\n", encoding="utf-8")
-    assert observed == json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+    check_golden(SNAPSHOT, json.dumps(observed, indent=2) + "\n", keep_empty=True)
 
 
 def test_corpus_output_is_stable_between_runs(corpus_dev: Path) -> None:

@@ -52,6 +52,30 @@ def test_sarif_has_what_github_code_scanning_requires(tmp_path: Path) -> None:
     }
 
 
+def test_sarif_names_no_foreign_home_page(tmp_path: Path) -> None:
+    """Without a Documentation URL in the package metadata, informationUri is left out (SARIF makes it
+    optional) rather than pointing at NeMo's repository."""
+    import migrate.lint.output.sarif as sarif
+
+    text = render("sarif", render_input(tmp_path))
+    driver = json.loads(text)["runs"][0]["tool"]["driver"]
+    assert "informationUri" not in driver or driver["informationUri"] == sarif.information_uri()
+    assert "NVIDIA/NeMo" not in text
+
+
+def test_sarif_information_uri_is_the_documentation_project_url(tmp_path: Path, monkeypatch) -> None:
+    """A `Documentation` entry in pyproject's [project.urls] (as installed) becomes informationUri."""
+    import email.message
+    import importlib.metadata
+
+    record = email.message.Message()
+    record["Project-URL"] = "Homepage, https://example.org/home"
+    record["Project-URL"] = "Documentation, https://example.org/nemo-migrate/docs"
+    monkeypatch.setattr(importlib.metadata, "metadata", lambda name: record)
+    driver = json.loads(render("sarif", render_input(tmp_path)))["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == "https://example.org/nemo-migrate/docs"
+
+
 def test_github_annotation_escapes_and_drops_columns_of_multiline_spans() -> None:
     from migrate.lint.diagnostic import Diagnostic
 

@@ -90,7 +90,7 @@ def test_fp16_o2_refusal(optim, release, refused) -> None:
 
 def test_optimizer_without_a_name_is_still_an_optimizer() -> None:
     r = reader({**BF16_O2, "model.optim.lr": 1e-4})
-    assert O.has_optimizer(O.optimizer_name(r))
+    assert O.optimizer_name(r).value is not None
 
 
 def _clip(keys, release="1.23"):

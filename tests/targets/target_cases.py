@@ -6,20 +6,19 @@ Inputs are every convertible fixtures/convert/*.yaml (not err_/skip_) plus fixtu
 
 from __future__ import annotations
 
-import os
 import shlex
 from pathlib import Path
 
 from migrate.convert import ConvertOptions, spec_for
 from migrate.legacy.overrides import parse_env, parse_override
 from migrate.legacy.reader import LegacyConfig
+from migrate.legacy.versions import DEFAULT_NEMO1_VERSION
 from migrate.legacy.yamlsource import parse_yaml
 from migrate.spec import PrecisionSpec
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TARGETS = ROOT / "fixtures" / "targets"
 ARGS_MARKER = "# nemo-migrate-args:"
-UPDATE = os.environ.get("NEMO_MIGRATE_UPDATE_GOLDEN") == "1"
 
 INPUTS = sorted(
     [p for p in (ROOT / "fixtures" / "convert").glob("*.yaml") if not p.stem.startswith(("err_", "skip_", "multi_run"))]
@@ -33,7 +32,7 @@ def _options(text: str) -> ConvertOptions:
     if not first or not first[0].startswith(ARGS_MARKER):
         return ConvertOptions()
     args = shlex.split(first[0][len(ARGS_MARKER) :])
-    sets, envs, version = [], [], "1.23"
+    sets, envs, version = [], [], DEFAULT_NEMO1_VERSION
     for flag, value in zip(args[::2], args[1::2]):
         if flag == "--set":
             sets.append(parse_override(value))
@@ -51,15 +50,6 @@ def spec_of(path: Path) -> PrecisionSpec:
     spec = spec_for(config, options)
     assert isinstance(spec, PrecisionSpec), f"{path.name} does not convert"
     return spec
-
-
-def check_golden(path: Path, actual: str) -> None:
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-        return
-    expected = path.read_text(encoding="utf-8") if path.exists() else None
-    assert actual == expected, f"{path.relative_to(ROOT)} differs (NEMO_MIGRATE_UPDATE_GOLDEN=1 regenerates)"
 
 
 def findings_text(spec: PrecisionSpec, findings) -> str:

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from target_cases import INPUTS, TARGETS, check_golden, findings_text, spec_of
+from golden import check_golden
+from target_cases import INPUTS, TARGETS, findings_text, spec_of
 
-from migrate.emit.automodel_plan import plan_automodel
 from migrate.emit.automodel_yaml import merge_into, render_automodel
+from migrate.plan.automodel import plan_automodel
 
 GOLDEN = TARGETS / "automodel"
 ACCEPTED_DTYPES = {"float32", "bfloat16", "float16"}
@@ -22,8 +23,8 @@ ACCEPTED_DTYPES = {"float32", "bfloat16", "float16"}
 def test_golden(case: Path) -> None:
     spec = spec_of(case)
     text, findings = render_automodel(spec)
-    check_golden(GOLDEN / f"{case.stem}.yaml", text)
-    check_golden(GOLDEN / f"{case.stem}.findings", findings_text(spec, findings))
+    check_golden(GOLDEN / f"{case.stem}.yaml", text, keep_empty=True)
+    check_golden(GOLDEN / f"{case.stem}.findings", findings_text(spec, findings), keep_empty=True)
 
 
 @pytest.mark.parametrize("case", INPUTS, ids=lambda p: p.stem)

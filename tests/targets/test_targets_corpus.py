@@ -9,13 +9,13 @@ from pathlib import Path
 import yaml
 
 from migrate.convert import ConvertOptions, load_config, spec_for
-from migrate.emit import bridge_snapshot as snapshot
-from migrate.emit.automodel_plan import plan_automodel
 from migrate.emit.automodel_yaml import merge_into, render_automodel
-from migrate.emit.bridge_module import render_bridge
-from migrate.emit.bridge_plan import plan_bridge
+from migrate.emit.python_module import render_python_module
 from migrate.errors import InputError
 from migrate.legacy.layout import Skip
+from migrate.plan.automodel import plan_automodel
+from migrate.plan.targets import plan_bridge
+from migrate.target_api import bridge as snapshot
 
 
 def test_corpus_renders_for_bridge_and_automodel(corpus_dev: Path) -> None:
@@ -29,9 +29,8 @@ def test_corpus_renders_for_bridge_and_automodel(corpus_dev: Path) -> None:
             continue  # NeMo 1.0 itself refuses these; convert reports them
         if isinstance(spec, Skip):
             continue
-        bridge, _ = render_bridge(spec)
-        ast.parse(bridge)
         plan = plan_bridge(spec)
+        ast.parse(render_python_module(spec, plan))
         assert set(plan.kwargs()) <= set(snapshot.FIELDS)
         recipes[plan.recipe] += 1
         automodel, _ = render_automodel(spec)

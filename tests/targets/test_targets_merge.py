@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from target_cases import INPUTS, TARGETS, check_golden, spec_of
+from golden import check_golden
+from target_cases import INPUTS, TARGETS, spec_of
 
-from migrate.emit.automodel_plan import Entry, plan_automodel
 from migrate.emit.automodel_yaml import merge_into
 from migrate.errors import InputError
+from migrate.plan.automodel import Entry, plan_automodel
 
 MERGE = TARGETS / "merge"
 RECIPES = ["recipe", "indented"]
@@ -34,7 +35,7 @@ def test_merge(recipe: str, source: str) -> None:
     existing = (MERGE / f"{recipe}.yaml").read_text(encoding="utf-8")
     plan = _plan(source)
     merged = merge_into(existing, plan.entries)
-    check_golden(MERGE / "merged" / f"{recipe}.{source}.yaml", merged)
+    check_golden(MERGE / "merged" / f"{recipe}.{source}.yaml", merged, keep_empty=True)
     # a second merge is a no-op
     assert merge_into(merged, plan.entries) == merged
     # every value the plan asks for is there (PyYAML reads it), and nothing else changed

@@ -131,7 +131,6 @@ def test_stored_blocks_match_what_convert_writes_today(name):
     """The GPU tests read these stored outputs; their keys must stay what `convert --target automodel` writes."""
     from migrate.convert import convert_path
 
-    pytest.importorskip("ruamel.yaml")
     source = "fixtures/verify/" + name.removeprefix("automodel_")
     import os
 

@@ -165,7 +165,7 @@ def test_bad_modules_are_bad_input_with_a_location(tmp_path):
 
 def test_independent_recipe_table_agrees_with_the_emitter():
     """Two tables written separately from the notes: a disagreement means one of them is wrong."""
-    from migrate.emit import bridge_snapshot
+    from migrate.target_api import bridge as bridge_snapshot
     from migrate.verify.bridge_recipes import DEFAULTS, RECIPES
 
     def plain(value):
@@ -185,7 +185,7 @@ def test_independent_recipe_table_agrees_with_the_emitter():
 
 def test_emitter_and_verify_describe_the_same_bridge_release():
     """One Bridge version, one set of recipe names: a recipe only one side knows is a table out of date."""
-    from migrate.emit import bridge_snapshot
+    from migrate.target_api import bridge as bridge_snapshot
     from migrate.verify import bridge_recipes
 
     assert bridge_snapshot.BRIDGE_VERSION == bridge_recipes.BRIDGE_VERSION == "0.6.2"
@@ -195,7 +195,7 @@ def test_emitter_and_verify_describe_the_same_bridge_release():
 
 def test_nemotron_3_ultra_recipe_keeps_the_last_16_layers_in_bf16(tmp_path):
     """Bridge 0.6.2: bf16_with_nvfp4_mixed plus first_last_layers_bf16 with 0 layers at the start, 16 at the end."""
-    from migrate.emit import bridge_snapshot
+    from migrate.target_api import bridge as bridge_snapshot
 
     ultra = bridge_snapshot.effective(bridge_snapshot.RECIPES["nemotron_3_ultra_bf16_with_nvfp4_mixed"])
     assert (ultra["fp4"], ultra["fp4_recipe"], ultra["fp4_param"], ultra["fp8"]) == ("e2m1", "nvfp4", True, None)

@@ -25,6 +25,7 @@ class RenderInput:
     root: Path
     selected: frozenset[str]
     color: bool = False
+    summary: str = ""  # the run's summary sentence (migrate.lint.summary), for formats that repeat it
 
 
 def render(format_name: str, data: RenderInput) -> str:

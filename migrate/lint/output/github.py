@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 
 
@@ -32,16 +30,15 @@ def _cell(text: str) -> str:
 
 
 def step_summary(data) -> str:
-    """Markdown for $GITHUB_STEP_SUMMARY: GitHub shows at most 50 annotations per job, this lists all."""
-    diagnostics = data.diagnostics
-    if not diagnostics:
-        return f"## nemo-migrate lint\n\nNo diagnostics in {len(data.files)} files.\n"
-    counts = Counter(d.severity for d in diagnostics)
-    head = ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "info") if counts[s])
+    """Markdown for $GITHUB_STEP_SUMMARY: GitHub shows at most 50 annotations per job, this lists all,
+    headed by the run's summary sentence (the same counts as stderr's)."""
+    head = data.summary or f"{len(data.diagnostics)} diagnostics in {len(data.files)} files."
+    if not data.diagnostics:
+        return f"## nemo-migrate lint\n\n{head}\n"
     rows = [
-        f"| `{_cell(d.path)}:{d.line}:{d.col}` | {d.code} | {d.severity} | {_cell(d.message)} |" for d in diagnostics
+        f"| `{_cell(d.path)}:{d.line}:{d.col}` | {d.code} | {d.severity} | {_cell(d.message)} |" for d in data.diagnostics
     ]
     return (
-        f"## nemo-migrate lint\n\n{len(diagnostics)} diagnostics ({head}) in {len(data.files)} files.\n\n"
+        f"## nemo-migrate lint\n\n{_cell(head)}\n\n"
         "| location | rule | severity | message |\n|---|---|---|---|\n" + "\n".join(rows) + "\n"
     )

@@ -11,7 +11,24 @@ from migrate.lint.runner import relative_to_root
 
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://github.com/NVIDIA/NeMo"
+DISTRIBUTION = "nemo-migrate"
+
+
+def information_uri() -> str | None:
+    """This tool's documentation: the `Documentation` entry of pyproject's [project.urls], as the installed
+    package records it (one place to change). None when the package is not installed: SARIF makes the
+    field optional."""
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    try:
+        entries = metadata(DISTRIBUTION).get_all("Project-URL") or []
+    except PackageNotFoundError:
+        return None
+    for entry in entries:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() == "documentation" and url.strip():
+            return url.strip()
+    return None
 
 
 def _rule(rule) -> dict:
@@ -48,18 +65,15 @@ def document(data) -> dict:
                 }
             }],
         })
+    driver = {"name": "nemo-migrate", "semanticVersion": __version__}
+    uri = information_uri()
+    if uri is not None:
+        driver["informationUri"] = uri
+    driver["rules"] = [_rule(RULES[code]) for code in codes]
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "nemo-migrate",
-                "semanticVersion": __version__,
-                "informationUri": INFORMATION_URI,
-                "rules": [_rule(RULES[code]) for code in codes],
-            }},
-            "results": results,
-        }],
+        "runs": [{"tool": {"driver": driver}, "results": results}],
     }
 
 

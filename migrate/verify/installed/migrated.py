@@ -49,14 +49,14 @@ def installed_effective(text: str, shown: str, options) -> tuple[Effective | Non
 
 
 def _nemo2(text: str, shown: str, options) -> tuple[Effective | None, str | None]:
-    from migrate.emit.signatures import TARGET_NEMO_CHOICES
+    from migrate.verify.nemo2_signatures import PARAMETERS
     from migrate.verify.nemo2_side import PluginCall, read_plugin
 
     found = installed_nemo2()
     if found is None:
         return None, None
     release = ".".join(found.split(".")[:2])
-    if release not in TARGET_NEMO_CHOICES:
+    if release not in PARAMETERS:
         return None, f"installed nemo_toolkit {found} is a release nemo-migrate has no tables for"
     if options.target_nemo != release and options.target_nemo_from != "the default":
         return None, f"--target-nemo {options.target_nemo} names another release than the installed nemo_toolkit {found}"

@@ -320,6 +320,9 @@ def mcore_recipe(tc, te: RecordingTE) -> dict:
     return {"class": recipe.name, "kwargs": jsonable(recipe.kwargs), "defaults": jsonable(recipe.defaults)}
 
 
+# nemo-migrate's --trainer-builder names and the NeMo 1.x classes they stand for.
+BUILDER_CLASSES = {"gpt": "MegatronTrainerBuilder", "bert": "MegatronBertTrainerBuilder", "t5": "MegatronT5TrainerBuilder",
+                   "lmpp": "MegatronLMPPTrainerBuilder"}
 # The Transformer Engine of NeMo 1.23's container, for a machine without one (it decides nothing here:
 # Megatron-core 0.3-0.5 build the same DelayedScaling arguments for every TE 1.x).
 DEFAULT_TE_VERSION = "1.2.0"

@@ -3,19 +3,23 @@
 Recorded for Megatron Bridge 0.6.2: src/megatron/bridge/training/mixed_precision.py of the
 megatron-bridge 0.6.2 wheel (dataclass L32-75, recipes L184-442), which is NVIDIA-NeMo/Megatron-Bridge
 @v0.6.0 (commit 51885cf1) plus the recipe `nemotron_3_ultra_bf16_with_nvfp4_mixed` (L432-442). The
-emitter checks every argument it writes against FIELDS and names a recipe only when `effective()`
+plan checks every argument it writes against FIELDS and names a recipe only when `effective()`
 of its arguments equals the recipe's exactly (no NeMo 1.0 config matches an NVFP4 recipe).
-verify keeps its own table of the same Bridge version (migrate.verify.bridge_recipes).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from migrate.emit.nemo2_plan import Dtype
+from migrate.target_api.dtype import Dtype
 
 BRIDGE_VERSION = "0.6.2"
-SOURCE = "megatron-bridge 0.6.2 wheel: megatron/bridge/training/mixed_precision.py"
+# Modules whose attribute `MixedPrecisionConfig` is Bridge's class.
+BRIDGE_MODULES = (
+    "megatron.bridge.training.mixed_precision",
+    "megatron.bridge.training.config",
+    "megatron.bridge.training",
+)
 
 # field -> default, in declaration order (dtype fields hold a Dtype or None)
 FIELDS: dict[str, Any] = {

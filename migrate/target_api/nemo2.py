@@ -1,6 +1,7 @@
-"""`nl.MegatronMixedPrecision.__init__` keyword defaults per NeMo 2.x release.
+"""NeMo 2.x: `nl.MegatronMixedPrecision.__init__` keyword defaults per release, and the names by
+which NeMo 2.0 scripts reach the plugin, the trainer, NeMo-Run configs and NeMo recipes.
 
-Semantics notes section 3.1 (NVIDIA/NeMo v2.0.0 .. r2.5.0:
+Signatures: semantics notes section 3.1 (NVIDIA/NeMo v2.0.0 .. r2.5.0:
 nemo/lightning/pytorch/plugins/mixed_precision.py). 2.6 and 2.7: the nemo_toolkit 2.6.0, 2.6.2,
 2.7.0 and 2.7.3 wheels hold one identical mixed_precision.py, r2.5.0's plus `fp4=None,
 fp4_recipe="nvfp4"` after fp8_param_gather (no default changed). NeMo 3.0 has no such class (see
@@ -9,6 +10,8 @@ migrate.nemo_releases). An argument absent from a version's table is never emitt
 
 from __future__ import annotations
 
+import re
+
 REQUIRED = object()
 # Modules whose attribute `MegatronMixedPrecision` is NeMo 2.0's plugin class.
 PLUGIN_MODULES = (
@@ -16,6 +19,21 @@ PLUGIN_MODULES = (
     "nemo.lightning.pytorch.plugins",
     "nemo.lightning.pytorch.plugins.mixed_precision",
 )
+TRAINER_MODULES = ("nemo.lightning", "nemo.lightning.pytorch.trainer")
+# NeMo-Run's `run.Config(cls, ...)` / `run.Partial(cls, ...)` configure a call of `cls`.
+RUN_CONFIG_NAMES = ("Config", "Partial")
+# `nemo.collections.llm.<model>.pretrain_recipe` (NeMo 2.x re-exports each recipe module under
+# `llm`, e.g. `llm.llama3_8b`) or `nemo.collections.llm.recipes.<model>.finetune_recipe`.
+RECIPE_FUNCTION = re.compile(r"nemo\.collections\.llm\.(?:recipes\.)?\w+\.(?:pretrain|finetune)_recipe")
+# nemo/collections/llm/recipes/precision/mixed_precision.py (NeMo 2.0 .. 2.5): each returns
+# run.Config[MegatronMixedPrecision] with values that are not the plugin's defaults.
+RECIPE_HELPERS = frozenset({
+    "bf16_mixed", "fp16_mixed", "bf16_with_fp8_mixed", "fp16_with_fp8_mixed",
+    "bf16_with_mxfp8_mixed", "fp16_with_mxfp8_mixed",
+    "bf16_with_fp8_current_scaling_mixed", "fp16_with_fp8_current_scaling_mixed",
+    "nanov2_bf16_with_fp8_current_scaling_mixed",
+    "bf16_with_fp8_subchannel_scaling_mixed", "fp16_with_fp8_subchannel_scaling_mixed",
+})
 
 _V2_0 = {
     "precision": REQUIRED,
@@ -62,6 +80,19 @@ SIGNATURES: dict[str, dict[str, object]] = {
 TARGET_NEMO_CHOICES = tuple(SIGNATURES)
 # The newest release that still has the NeMo 2 API (MegatronMixedPrecision, nemo.collections.llm).
 DEFAULT_TARGET_NEMO = "2.7"
+
+# `precision=` as the plugin spells each compute dtype.
+PRECISION_LITERALS = {"bf16": "bf16-mixed", "fp16": "16-mixed", "fp32": "32"}
+# The strings the fp8 arguments may hold (Megatron-core's formats, Fp8Recipe values, amax algorithms).
+FP8_FORMATS = ("e4m3", "hybrid")
+FP8_RECIPES = ("delayed", "tensorwise", "blockwise", "mxfp8")
+AMAX_ALGOS = ("max", "most_recent")
+
+
+def pipeline_default(compute: str) -> str:
+    """The dtype MegatronMixedPrecision communicates in between pipeline stages when pipeline_dtype is
+    None: bf16 for bf16, else fp32 (semantics notes section 3.2)."""
+    return "bf16" if compute == "bf16" else "fp32"
 
 
 def fp8_weights_argument(version: str) -> str:

@@ -1,17 +1,17 @@
-"""Legacy settings no target's precision settings can hold, decided once for every emitter.
+"""Legacy settings no target's precision settings can hold, decided once for every target.
 
-Each target words its own finding; *whether* a setting is dropped is a NeMo 1.0 fact (semantics
-notes section 5, rows 14-16) and lives here.
+Each target words its own finding (`dropped_findings` takes its messages); *whether* a setting is
+dropped is a NeMo 1.0 fact (semantics notes section 5, rows 14-16) and lives here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from migrate.legacy.origin import Origin
 from migrate.legacy.versions import nemo1_profile
-from migrate.spec import PrecisionSpec
+from migrate.spec import Finding, Origin, PrecisionSpec
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,17 @@ def dropped_settings(spec: PrecisionSpec) -> tuple[Dropped, ...]:
     if spec.fsdp.value:
         dropped.append(Dropped("fsdp", True, spec.fsdp.origin))
     return tuple(dropped)
+
+
+def dropped_findings(spec: PrecisionSpec, messages: Mapping[str, tuple[str, str]]) -> list[Finding]:
+    """One finding per dropped setting: `messages` maps its code to (severity, template with {value})."""
+    findings = []
+    for item in dropped_settings(spec):
+        severity, message = messages[item.code]
+        if item.code == "grad-allreduce-chunk" and item.value == 125:
+            severity = "info"  # the default chunk size: bucketing only changes communication
+        findings.append(Finding(item.code, severity, message.format(value=item.value), item.origin))
+    return findings
 
 
 def clipping_changes(spec: PrecisionSpec) -> bool:

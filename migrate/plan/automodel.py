@@ -14,17 +14,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from migrate.emit.bridge_plan import retarget
-from migrate.emit.dropped import dropped_settings, number
-from migrate.legacy.origin import Origin
-from migrate.spec import Finding, PrecisionSpec
+from migrate.plan.dropped import dropped_findings, number
+from migrate.plan.python import retarget
+from migrate.spec import Finding, Origin, PrecisionSpec
+from migrate.target_api.automodel import DTYPE_NAMES
 
-AUTOMODEL_VERSION = "0.7"
-DTYPE_NAMES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}
 # apex FusedAdam and its NeMo subclasses run in adam_w_mode (decoupled weight decay) by default
 _ADAMW = {"fused_adam", "megatron_fused_adam", "distributed_fused_adam", "mcore_distributed_optim", "adamw"}
 _OPTIMIZERS = {name: "torch.optim.AdamW" for name in _ADAMW} | {"adam": "torch.optim.Adam"}
 
+_DROPPED = {
+    "fp16-lm-cross-entropy": (
+        "warning",
+        "fp16_lm_cross_entropy: True computed the LM loss in half precision; AutoModel has no such setting. Dropped.",
+    ),
+    "grad-allreduce-chunk": (
+        "info",
+        "grad_allreduce_chunk_size_mb: {value} (communication bucketing) has no AutoModel precision setting. Dropped.",
+    ),
+    "fsdp": ("info", "fsdp: True: AutoModel shards with FSDP2 by default (distributed.strategy: fsdp2)"),
+}
 # These facts are restated inside the torchao finding, where they apply.
 _RETARGETED: dict[str, str | None] = {
     "reduce-amax-false": None,
@@ -250,22 +259,7 @@ class _Planner:
                 f"the legacy run {what}: set the same in the AutoModel recipe (not part of these blocks)",
                 clip.origin,
             )
-        messages = {
-            "fp16-lm-cross-entropy": (
-                "warning",
-                "fp16_lm_cross_entropy: True computed the LM loss in half precision; AutoModel has no such setting. "
-                "Dropped.",
-            ),
-            "grad-allreduce-chunk": (
-                "info",
-                "grad_allreduce_chunk_size_mb: {value} (communication bucketing) has no AutoModel precision setting. "
-                "Dropped.",
-            ),
-            "fsdp": ("info", "fsdp: True: AutoModel shards with FSDP2 by default (distributed.strategy: fsdp2)"),
-        }
-        for item in dropped_settings(s):
-            severity, message = messages[item.code]
-            self.findings.append(Finding(item.code, severity, message.format(value=item.value), item.origin))
+        self.findings.extend(dropped_findings(s, _DROPPED))
 
 
 def plan_automodel(spec: PrecisionSpec) -> AutomodelPlan:
