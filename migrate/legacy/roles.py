@@ -174,12 +174,10 @@ def _training_layout(data: Data, prefix: str = "") -> Layout | None:
     trainer = _dict(node, "trainer")
     model = _dict(node, "model")
     run = prefix or None
-    trainer_precision = trainer is not None and "precision" in trainer
-    if isinstance(model, dict) and (trainer_precision or SIGNAL_KEYS & set(model)):
-        evidence = "model.optim" if "optim" in model else "trainer and model sections"
-        return Layout(at("model"), trainer is not None, at("trainer"), "training", run, evidence)
-    if trainer_precision:
-        return Layout(at("model"), True, at("trainer"), "training", run, "trainer.precision")
+    # A training run: trainer.precision, or precision keys in a model section (its trainer may come from
+    # another file). The evidence is shown only for roles other than training, so none is recorded here.
+    if (trainer is not None and "precision" in trainer) or (model is not None and SIGNAL_KEYS & set(model)):
+        return Layout(at("model"), trainer is not None, at("trainer"), "training", run)
     if trainer is None and SIGNAL_KEYS & set(node):
         return Layout(prefix, False, at("trainer"), "model-only", run, "model keys at the root, no trainer section")
     return None

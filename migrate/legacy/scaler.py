@@ -90,16 +90,8 @@ def loss_scaling(r: FactReader, trainer: Setting[str], fsdp: Setting[bool], buil
             min_scale=Setting(None, Origin.default("torch GradScaler has no minimum loss scale")),
             applied=applied,
         )
-    initial = (
-        r.model("native_amp_init_scale", lambda raw, p: V.as_float(raw, p, True), float(2**32), "native_amp_init_scale = 2**32")
-        if fp16
-        else Setting(float(2**32), Origin.default("native_amp_init_scale = 2**32"))
-    )
-    window = (
-        r.model("native_amp_growth_interval", lambda raw, p: V.as_int(raw, p, 1), 1000, "native_amp_growth_interval = 1000")
-        if fp16
-        else Setting(1000, Origin.default("native_amp_growth_interval = 1000"))
-    )
+    initial = _scaler_arg(r, fp16, "native_amp_init_scale", lambda raw, p: V.as_float(raw, p, True), float(2**32), "2**32")
+    window = _scaler_arg(r, fp16, "native_amp_growth_interval", lambda raw, p: V.as_int(raw, p, 1), 1000, "1000")
     return LossScaling(
         enabled=Setting(enabled, enabled_origin),
         initial_scale=initial,
@@ -124,6 +116,15 @@ def scale_applied(r: FactReader, enabled: bool, compute: Setting[str]) -> Settin
             f"this model is {compute.value}: the loss is not scaled, yet the optimizer step unscales the gradients",
             compute.origin))
     return Setting(True, Origin.default("Megatron's grad_scale_func is the GradScaler's scale (build_model_parallel_config)"))
+
+
+def _scaler_arg(r: FactReader, fp16: bool, name: str, convert, default, shown_default: str) -> Setting:
+    """One GradScaler argument (`cfg.model.get(name, default)` in the builder); read only for fp16, the only
+    precision that builds a GradScaler (elsewhere the default stands, unread and never emitted)."""
+    detail = f"{name} = {shown_default}"
+    if not fp16:
+        return Setting(default, Origin.default(detail))
+    return r.model(name, convert, default, detail)
 
 
 def _enabled(r: FactReader, fp16: bool, fsdp: Setting[bool], builder: Setting[str]) -> tuple[bool, str, Origin | None]:
@@ -156,9 +157,7 @@ def _hysteresis(r: FactReader, fp16: bool, builder: Setting[str]) -> Setting[int
         if written is not None and fp16:
             r.note("hysteresis-ignored", "info", "NeMo 1.5's GradScaler has no hysteresis: it backs off on every overflow", written.origin)
         return Setting(1, Origin.default("NeMo 1.5 GradScaler: no hysteresis"))
-    if fp16:
-        return r.model("hysteresis", lambda raw, p: V.as_int(raw, p, 1), 2, "hysteresis = 2")
-    return Setting(2, Origin.default("hysteresis = 2"))
+    return _scaler_arg(r, fp16, "hysteresis", lambda raw, p: V.as_int(raw, p, 1), 2, "2")
 
 
 def _unused_keys(r: FactReader) -> None:

@@ -26,35 +26,30 @@ CONTAINER_TAGS = {
     "24.07": "2.x",  # NeMo 2.0.0rc1 (same page)
     "24.09": "2.x",  # NeMo 2.0.0 (same page)
 }
-NEMO1_VERSION_CHOICES = tuple(f"1.{minor}" for minor in range(FIRST_MEGATRON, LAST_1X + 1)) + (
-    "2.0",
-    "2.1",
-    "2.2",
-    "2.3",
-    "2.4",
-    "2.5",
-    "2.6",
-    "2.7",
-    "2.x",
-) + tuple(CONTAINER_TAGS)
+# NeMo 2.x releases whose containers still ship the NeMo 1.0 code: all read by the one "2.x" rule set.
+NEMO2_TREE_RELEASES = ("2.0", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7")
 DISTRIBUTED_ADAM = "distributed_fused_adam"
 MCORE_DISTRIBUTED_OPTIM = "mcore_distributed_optim"
 
 
 @dataclass(frozen=True)
 class Release:
-    """One NeMo 1.x release's rules. `minor` is 5..23 for 1.x; the 2.x tree has `v2x` set."""
+    """One NeMo 1.x release's rules. `minor` is 5..23 for 1.x and None for the 2.x tree, which is newer
+    than every 1.x boundary."""
 
     name: str
-    minor: int
-    v2x: bool = False
+    minor: int | None
+
+    @property
+    def v2x(self) -> bool:
+        return self.minor is None
 
     def since(self, minor: int) -> bool:
         """This release has what NeMo 1.`minor` introduced (the 2.x tree has everything)."""
-        return self.v2x or self.minor >= minor
+        return self.minor is None or self.minor >= minor
 
     def between(self, first: int, last: int) -> bool:
-        return not self.v2x and first <= self.minor <= last
+        return self.minor is not None and first <= self.minor <= last
 
     # -- dtypes and mixed precision -------------------------------------------------------------
     @property
@@ -202,7 +197,7 @@ class Release:
 
 def _release(key: str) -> Release:
     if key == "2.x":
-        return Release("2.x", 99, v2x=True)
+        return Release("2.x", None)
     return Release(key, int(key.split(".")[1]))
 
 
@@ -212,9 +207,10 @@ def resolve_version(version: str) -> tuple[str, str]:
     text = str(version).strip()
     if text in CONTAINER_TAGS:
         return CONTAINER_TAGS[text], f"container {text}"
-    if text.startswith("2."):
-        if text == "2.x" or text in NEMO1_VERSION_CHOICES:
-            return "2.x", "" if text == "2.x" else f"NeMo {text}"
+    if text == "2.x":
+        return "2.x", ""
+    if text in NEMO2_TREE_RELEASES:
+        return "2.x", f"NeMo {text}"
     parts = text.split(".")
     if len(parts) == 2 and parts[0] == "1" and parts[1].isdigit():
         minor = int(parts[1])

@@ -31,10 +31,23 @@ def test_aligner_sections(keys, expected) -> None:
         pytest.param("lora", True, id="lora adapters on a frozen base"),
         pytest.param("none", False, id="peft_scheme none: full SFT through the same script"),
         pytest.param(None, False, id="null scheme"),
+        pytest.param("None", False, id="'None' (a YAML string, as the launcher's 24.12 SFT configs write it): no adapters"),
+        pytest.param("", False, id="empty scheme: no adapters named"),
+        pytest.param("ia3", True, id="ia3 adapters on a frozen base"),
     ],
 )
 def test_peft_scheme(scheme, expected) -> None:
     assert families.peft(reader({"trainer.precision": "bf16", "model.peft.peft_scheme": scheme})).value is expected
+
+
+def test_stdin_has_no_harness_beside_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A config read from stdin has no folder: the runner files of the working directory say nothing about it."""
+    (tmp_path / "main.py").write_text("")
+    (tmp_path / "run_and_time.sh").write_text("")
+    monkeypatch.chdir(tmp_path)
+    assert families.harness_runner("x.yaml") == "main.py and run_and_time.sh beside it"
+    assert families.harness_runner("-") is None
+    assert families.harness_runner("<stdin>") is None
 
 
 def test_harness_runner(tmp_path: Path) -> None:

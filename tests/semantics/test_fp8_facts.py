@@ -45,6 +45,8 @@ def _fp8(keys, release="1.23"):
         pytest.param({**FP8, "model.transformer_engine": False, "model.mcore_gpt": True}, "2.x", False,
                      id="2.x mcore path builds the local spec without transformer_engine"),
         pytest.param(FP8, "1.12", False, id="no FP8 before 1.13"),
+        pytest.param({**BF16, "model.fp8": True, "model.fp8_hybrid": True}, "1.23", False,
+                     id="transformer_engine absent: code default False, the legacy path builds no TE layers"),
     ],
 )
 def test_fp8_active(keys, release, active) -> None:
@@ -66,6 +68,8 @@ def test_fp8_format(keys, expected) -> None:
 def test_fp8_without_format_and_with_fsdp_are_refused() -> None:
     with pytest.raises(InputError, match="neither fp8_e4m3 nor fp8_hybrid"):
         _fp8({**FP8, "model.fp8_hybrid": False})
+    with pytest.raises(InputError, match="neither fp8_e4m3 nor fp8_hybrid"):  # both default to False (mgm:1699-1706)
+        _fp8({**BF16, "model.transformer_engine": True, "model.fp8": True})
     with pytest.raises(InputError, match="Torch FSDP does not support FP8"):
         _fp8({**FP8, "model.fsdp": True})
 
@@ -98,6 +102,30 @@ def test_reduce_amax(keys, release, expected, note) -> None:
     fp8, r = _fp8(keys, release)
     assert fp8.reduce_amax.value is expected
     assert note in codes(r)
+
+
+@pytest.mark.parametrize(
+    ("keys", "release", "code", "noted"),
+    [
+        pytest.param({**BF16, "model.fp8": True}, "1.12", "fp8-before-1-13", True, id="model.fp8 first read in v1.13.0 (mgm:185-192)"),
+        pytest.param({**BF16, "model.fp8": False}, "1.12", "fp8-before-1-13", False, id="fp8: False before 1.13: nothing lost"),
+        pytest.param(BF16, "1.12", "fp8-before-1-13", False, id="no fp8 key before 1.13: nothing to say"),
+        pytest.param({**FP8, "model.transformer_engine": False}, "1.23", "fp8-without-te", True,
+                     id="legacy path without TE layers: fp8_autocast has nothing to run in FP8"),
+        pytest.param(FP8, "1.23", "fp8-without-te", False, id="legacy path with transformer_engine: FP8 runs"),
+        pytest.param({**BF16, "model.transformer_engine": False}, "1.23", "fp8-without-te", False, id="FP8 off: nothing to say"),
+        pytest.param(FP8, "1.23", "fp8-interval-dropped", False, id="fp8_interval 1 (default): nothing dropped"),
+        pytest.param({**FP8, "model.fp8_interval": 2}, "1.23", "fp8-interval-dropped", True,
+                     id="fp8_interval 2: TE >= 1.8 ignores the interval"),
+        pytest.param(FP8, "1.23", "reduce-amax-false", False, id="reduce_amax True (default): TE all-reduces the amax as NeMo 2.0 does"),
+        pytest.param({**BF16, "model.fp8_params": True}, "1.23", "fp8-params-without-fp8", True,
+                     id="fp8_params without fp8: GPT __init__ uses fp8_model_init only when fp8 and fp8_params"),
+        pytest.param({**BF16, "model.fp8_params": False}, "1.23", "fp8-params-without-fp8", False, id="fp8_params False: nothing to say"),
+    ],
+)
+def test_fp8_notes(keys, release, code, noted) -> None:
+    _, r = _fp8(keys, release)
+    assert (code in codes(r)) is noted
 
 
 @pytest.mark.parametrize(
@@ -148,6 +176,18 @@ MCORE_FP8 = {**FP8, "model.mcore_gpt": True}
         pytest.param({**FP8, "model.fp8_interval": 4}, "1.23", "interval", 4, "fp8-interval-dropped",
                      id="fp8_interval is read but TE >= 1.8 ignores it"),
         pytest.param({**BF16, "model.fp8_margin": 3}, "1.23", "margin", 0, None, id="FP8 keys are not read while FP8 is off"),
+        pytest.param({**FP8, "model.fp8_margin": 0}, "1.23", "margin", 0, None, id="fp8_margin 0 written: TE's own default"),
+        pytest.param({**FP8, "model.fp8_amax_history_len": 1}, "1.23", "amax_history_len", 1, None,
+                     id="fp8_amax_history_len 1 written: the shortest history TE accepts"),
+        pytest.param(MCORE_FP8, "2.x", "dot_product_attention", False, None,
+                     id="2.x mcore: fp8_dot_product_attention defaults to False (TransformerConfig)"),
+        pytest.param(MCORE_FP8, "2.x", "multi_head_attention", False, None,
+                     id="2.x mcore: fp8_multi_head_attention defaults to False (TransformerConfig)"),
+        pytest.param({**MCORE_FP8, "model.fp8_dot_product_attention": True}, "1.23", "dot_product_attention", False,
+                     "fp8-dot-product-attention-ignored", id="Megatron-core 0.5 (1.23) has no fp8_dot_product_attention"),
+        pytest.param(MCORE_FP8, "1.23", "dot_product_attention", False, None, id="1.23 mcore: no FP8 attention at all"),
+        pytest.param(FP8, "1.23", "multi_head_attention", False, None, id="legacy path: no FP8 attention"),
+        pytest.param(FP8, "1.23", "reduce_amax", True, None, id="legacy path: reduce_amax defaults to True (mgm cfg.get)"),
     ],
 )
 def test_recipe_keys_and_their_defaults(keys, release, field, expected, note) -> None:
@@ -166,6 +206,8 @@ def test_recipe_keys_and_their_defaults(keys, release, field, expected, note) ->
                       "model.num_layers_at_start_in_bf16": 2, "model.num_layers_at_end_in_bf16": 3}, "2.x", (True, 2, 3),
                      id="2.x reads the edge-layer counts"),
         pytest.param({**MCORE_FP8, "model.num_layers_at_start_in_bf16": 2}, "1.23", (False, 1, 1), id="1.23 reads no recipe fields"),
+        pytest.param({**MCORE_FP8, "model.fp8_recipe": "tensorwise", "model.first_last_layers_bf16": True,
+                      "model.num_layers_at_start_in_bf16": 0}, "2.x", (True, 0, 1), id="2.x: no bf16 layer at the start is a valid count"),
     ],
 )
 def test_bf16_edge_layers(keys, release, expected) -> None:

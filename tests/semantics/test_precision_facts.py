@@ -72,10 +72,22 @@ def test_megatron_amp_02_typo_is_not_read() -> None:
     assert "megatron-amp-o2-typo" in codes(r)
 
 
-def test_o2_at_precision_32_is_refused() -> None:
-    r = reader({"trainer.precision": 32, "model.megatron_amp_O2": True})
-    with pytest.raises(InputError, match="Float16Module"):
-        P.refuse_o2_without_half(r, Setting("fp32", Origin.default("")), Setting(True, Origin.default("")))
+@pytest.mark.parametrize(
+    ("dtype", "o2", "refused"),
+    [
+        pytest.param("fp32", True, True, id="Float16Module raises 'Either config.fp16 or config.bf16 should be True'"),
+        pytest.param("fp32", False, False, id="fp32 without O2: no Float16Module, plain fp32 training"),
+        pytest.param("bf16", True, False, id="bf16 O2: Float16Module wraps the model in bf16"),
+    ],
+)
+def test_o2_at_precision_32_is_refused(dtype, o2, refused) -> None:
+    r = reader({"trainer.precision": 32, "model.megatron_amp_O2": o2})
+    compute, o2_setting = Setting(dtype, Origin.default("")), Setting(o2, Origin.default(""))
+    if refused:
+        with pytest.raises(InputError, match="Float16Module"):
+            P.refuse_o2_without_half(r, compute, o2_setting)
+    else:
+        P.refuse_o2_without_half(r, compute, o2_setting)
 
 
 @pytest.mark.parametrize(

@@ -75,11 +75,26 @@ def test_release_names(given, release) -> None:
 
 
 @pytest.mark.parametrize(
+    ("given", "named"),
+    [
+        pytest.param("2.x", "", id="2.x names the rule set itself"),
+        pytest.param("2.4", "NeMo 2.4", id="a 2.x release is named in the output"),
+        pytest.param("2.7", "NeMo 2.7", id="2.7: the last release with the NeMo 1.0 code"),
+        pytest.param("23.10", "container 23.10", id="a container tag is named in the output"),
+        pytest.param("1.23", "", id="a 1.x release is its own rule set"),
+    ],
+)
+def test_how_a_release_was_named(given, named) -> None:
+    assert resolve_version(given)[1] == named
+
+
+@pytest.mark.parametrize(
     ("given", "message"),
     [
         pytest.param("1.4", "no Megatron GPT training", id="before 1.5: nothing to migrate"),
         pytest.param("24.12", "not confirmed from a source", id="a container tag without a source"),
         pytest.param("1.24", "unknown NeMo 1.x version", id="no such release"),
+        pytest.param("22.11", "not confirmed from a source", id="22.11 has a container tag's shape but no source for its release"),
         pytest.param("latest", "unknown NeMo 1.x version", id="junk"),
     ],
 )
@@ -149,11 +164,46 @@ def test_release_hints(path, keys, release) -> None:
                      id="checkpoint_dir + model_type: a converter template"),
         pytest.param({"run.name": "gpt", "trainer.precision": "bf16", "model.megatron_amp_O2": True}, "training",
                      id="one section with a run's shape is no multi-run file"),
+        pytest.param({"trainer.precision": "bf16", "trainer.strategy._target_": "nemo.lightning.MegatronStrategy"}, "nemo2",
+                     id="any nemo.lightning _target_ is NeMo 2.0"),
+        pytest.param({"trainer.precision": 16, "model.precision": 16, "model.optim.name": "fused_adam",
+                      "model.unet_config._target_": "nemo.collections.multimodal.modules.stable_diffusion.diffusionmodules."
+                      "openaimodel.UNetModel"}, "training",
+                     id="NeMo 1.0 Stable Diffusion configs name their modules with _target_: still NeMo 1.0"),
+        pytest.param({"trainer.precision": "bf16", "model.megatron_amp_O2": True, "model.data.test_ds.file_names": ["t"]},
+                     "inference", id="model.data.test_ds without train_ds or optimizer: an evaluation run"),
+        pytest.param({"trainer.precision": "bf16", "model.megatron_amp_O2": True, "model.data.test_ds.file_names": ["t"],
+                      "model.data.train_ds.file_names": ["a"]}, "training", id="train_ds beside test_ds: a training run"),
     ],
 )
 def test_more_roles(keys, role) -> None:
     runs = detect_runs(config(keys))
     assert (runs.role if isinstance(runs, Skip) else runs[0].role) == role
+
+
+@pytest.mark.parametrize(
+    ("keys", "role", "has_trainer"),
+    [
+        pytest.param({"trainer.precision": "bf16", "model.optim.name": "fused_adam"}, "training", True,
+                     id="trainer.precision alone makes a training run (the model section need not hold precision keys)"),
+        pytest.param({"trainer.precision": 16, "trainer.devices": 8}, "training", True, id="trainer.precision and no model section"),
+        pytest.param({"model.precision": 16, "model.megatron_amp_O2": True}, "training", False,
+                     id="model section without a trainer (given by another file): trainer precision unknown here"),
+        pytest.param({"precision": 16, "megatron_amp_O2": True}, "model-only", False, id="root model keys: a .nemo model_config.yaml"),
+    ],
+)
+def test_what_a_run_has(keys, role, has_trainer) -> None:
+    [run] = detect_runs(config(keys))
+    assert (run.role, run.has_trainer) == (role, has_trainer)
+
+
+def test_a_run_shaped_section_beside_a_root_run_is_not_a_second_run() -> None:
+    """NeMo's scripts read cfg.trainer and cfg.model: with a root run, one nested section of the same shape is
+    not what they train (several such sections are the launcher's multi-run files)."""
+    keys = {"trainer.precision": "bf16", "model.megatron_amp_O2": True, "teacher.trainer.precision": 16,
+            "teacher.model.megatron_amp_O2": False}
+    [run] = detect_runs(config(keys))
+    assert (run.run, run.model, run.trainer_key("precision")) == (None, "model", "trainer.precision")
 
 
 @pytest.mark.parametrize(

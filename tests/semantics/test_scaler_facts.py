@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from facts import codes, reader
 
+from migrate.errors import InputError
 from migrate.legacy import precision as P
 from migrate.legacy import scaler as S
 
@@ -34,6 +35,19 @@ FP16 = {"trainer.precision": 16}
 )
 def test_trainer_builder(keys, release, builder, expected) -> None:
     assert S.trainer_builder(reader(keys, release, builder)).value == expected
+
+
+@pytest.mark.parametrize(
+    ("release", "says"),
+    [
+        pytest.param("1.20", "has no trainer builders", id="1.5-1.20: the pretraining script builds its own GradScaler"),
+        pytest.param("1.21", "MegatronTrainerBuilder", id="1.21+: MegatronTrainerBuilder (megatron_trainer_builder.py first in v1.21.0)"),
+    ],
+)
+def test_default_builder_names_what_built_the_scaler(release, says) -> None:
+    builder = S.trainer_builder(reader({**FP16, "model.fp8": False}, release))
+    assert builder.value == "gpt"
+    assert says in builder.origin.detail
 
 
 def _loss(keys, release="1.23", builder=None):
@@ -80,6 +94,47 @@ def test_scaler_settings(keys, release, expected) -> None:
     assert loss.min_scale.value is None  # NeMo's GradScaler has no floor
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "accepted"),
+    [
+        pytest.param("native_amp_init_scale", 1, True, id="init_scale 1: a valid GradScaler scale"),
+        pytest.param("native_amp_init_scale", 0, False, id="init_scale 0: Megatron's MegatronGradScaler asserts initial_scale > 0"),
+        pytest.param("native_amp_growth_interval", 1, True, id="growth_interval 1: grow after every clean step"),
+        pytest.param("native_amp_growth_interval", 0, False, id="growth_interval 0: Megatron's DynamicGradScaler asserts growth_interval > 0"),
+        pytest.param("hysteresis", 1, True, id="hysteresis 1: back off on the first overflow"),
+        pytest.param("hysteresis", 0, False, id="hysteresis 0: Megatron's DynamicGradScaler asserts hysteresis > 0"),
+    ],
+)
+def test_gradscaler_arguments_the_targets_accept(key, value, accepted) -> None:
+    keys = {**FP16, f"model.{key}": value}
+    if accepted:
+        loss, _ = _loss(keys)
+        assert value in (loss.initial_scale.value, loss.growth_interval.value, loss.hysteresis.value)
+    else:
+        with pytest.raises(InputError, match=r"must be >"):
+            _loss(keys)
+
+
+@pytest.mark.parametrize(
+    ("keys", "release", "code", "noted"),
+    [
+        pytest.param({"name": "megatron_bert", **FP16, "model.hysteresis": 4}, "1.23", "hysteresis-ignored-bert", True,
+                     id="MegatronBertTrainerBuilder._grad_scaler passes no hysteresis: the key is not read"),
+        pytest.param({"name": "megatron_bert", **FP16}, "1.23", "hysteresis-ignored-bert", False, id="BERT without the key: nothing ignored"),
+        pytest.param({"name": "megatron_bert", "trainer.precision": "bf16", "model.hysteresis": 4}, "1.23", "hysteresis-ignored-bert",
+                     False, id="BERT in bf16: no GradScaler at all (reported as unused instead)"),
+        pytest.param({**FP16, "model.hysteresis": 4}, "1.5", "hysteresis-ignored", True,
+                     id="v1.5.0 GradScaler.__init__ has no hysteresis argument"),
+        pytest.param(FP16, "1.5", "hysteresis-ignored", False, id="1.5 without the key: nothing ignored"),
+        pytest.param({"trainer.precision": "bf16", "model.hysteresis": 4}, "1.5", "hysteresis-ignored", False,
+                     id="1.5 in bf16: no GradScaler at all"),
+    ],
+)
+def test_hysteresis_not_read(keys, release, code, noted) -> None:
+    _, r = _loss(keys, release)
+    assert (code in codes(r)) is noted
+
+
 def test_loss_scaling_keys_outside_fp16_are_reported() -> None:
     _, r = _loss({"trainer.precision": "bf16", "model.hysteresis": 2})
     assert "loss-scaling-key-unused" in codes(r)
@@ -105,6 +160,8 @@ def test_lmpp_without_a_pipeline_size_keeps_the_scaler() -> None:
         pytest.param({"trainer.precision": 16, "model.fsdp": True}, "2.x", "FSDPMixedPrecisionPlugin", id="FSDP 2.x tree"),
         pytest.param({"trainer.precision": 32, "model.fp8": False}, "1.23", "none", id="fp32: no plugin"),
         pytest.param({"trainer.precision": 16, "model.fp8": False}, "1.6", "NativeMixedPrecisionPlugin", id="1.5-1.6 O1: Lightning's AMP"),
+        pytest.param({"trainer.precision": 16, "model.fp8": False}, "1.7", "PipelineMixedPrecisionPlugin",
+                     id="1.7+ O1: NeMo's PipelineMixedPrecisionPlugin (v1.7.0 megatron_gpt_pretraining.py)"),
         pytest.param({"trainer.precision": "16", "model.fp8": False}, "1.20", "Lightning's own AMP plugin", id="1.6-1.20 '16' string"),
     ],
 )
