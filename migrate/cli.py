@@ -313,7 +313,7 @@ def verify(
     raise typer.Exit(_run("verify", run_verify_command, arguments))
 # [end verify]
 # [snapshot] `snapshot` command
-@app.command()
+@app.command(cls=_Command)
 def snapshot(
     yaml_path: str = typer.Argument(..., metavar="OLD.yaml", help="The NeMo 1.0 YAML config the old training ran with."),
     output: str = typer.Option(..., "-o", "--output-file", metavar="RECORD.json", help="Where to write the legacy record (for `verify --legacy`)."),
@@ -323,6 +323,9 @@ def snapshot(
     trainer_builder: Optional[str] = typer.Option(None, "--trainer-builder", metavar="BUILDER", help=BUILDER_HELP),
     run_name: Optional[str] = typer.Option(None, "--run", metavar="NAME", help="In a file holding several runs, record this one."),
     config: List[str] = typer.Option([], "--config", metavar="FILE|KEY=VALUE", help="A TOML file to use instead of [tool.nemo-migrate] in pyproject.toml, or one setting."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="Errors and warnings only (no \"wrote\" line)."),
+    verbose: bool = typer.Option(False, "-v", "--verbose", help="Also print every recorded row and where it came from."),
+    color: str = typer.Option("auto", "--color", metavar="WHEN", help="auto, always or never (accepted for the same command line everywhere; snapshot prints plain text)."),
 ) -> None:
     """Record the legacy side where the old training ran: NeMo 1.x's own values when it is importable.
 
@@ -332,9 +335,11 @@ def snapshot(
     """
     from migrate.verify.snapshot import SnapshotArguments, run_snapshot
 
+    _choice(color, ("auto", "always", "never"), "--color")
     arguments = SnapshotArguments(
         yaml_path=yaml_path, output=output, set_values=tuple(set_values), env_values=tuple(env_values),
         nemo1_version=nemo1_version, trainer_builder=trainer_builder, run=run_name, config=tuple(config),
+        quiet=quiet, verbose=verbose,
     )
     raise typer.Exit(_run("snapshot", run_snapshot, arguments))
 # [end snapshot]

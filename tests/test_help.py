@@ -13,7 +13,7 @@ import typer
 from cli_helpers import ROOT
 from migrate.cli import app
 
-COMMANDS = ("convert", "lint", "verify", "rule")
+COMMANDS = ("convert", "lint", "verify", "rule", "snapshot")
 # what typer's own help printed: `<bool>`, `<list[str]>`, `<int range>`, `[1<=x<=1000]`, click's TEXT/INTEGER
 PYTHON_TYPES = re.compile(r"<(bool|str|int|float|list|path)\b|\[\d+<=x|x<=\d+\]|\b(TEXT|INTEGER|BOOLEAN|FLOAT)\b")
 

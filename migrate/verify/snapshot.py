@@ -38,6 +38,8 @@ class SnapshotArguments:
     trainer_builder: str | None = None
     run: str | None = None
     config: tuple[str, ...] = ()
+    quiet: bool = False  # errors and warnings only, no "wrote" line
+    verbose: bool = False  # also every recorded row and where it came from
     target: str = "nemo2"
     target_nemo: str | None = None
     select: tuple[str, ...] | None = None
@@ -206,5 +208,9 @@ def run_snapshot(arguments: SnapshotArguments) -> int:
     except InputError as error:
         print(error_line(error), file=sys.stderr)
         return BAD_INPUT
-    print(f"wrote {arguments.output}: legacy side from {side}; trainer builder {builder} ({builder_from})", file=sys.stderr)
+    if arguments.verbose:
+        for key, entry in rows.items():
+            print(f"  {key} = {entry.value!r}: {entry.why}", file=sys.stderr)
+    if not arguments.quiet:
+        print(f"wrote {arguments.output}: legacy side from {side}; trainer builder {builder} ({builder_from})", file=sys.stderr)
     return 0

@@ -250,3 +250,21 @@ def test_a_run_without_model_and_trainer_sections_is_refused_before_nemo_runs(tm
     out = tmp_path / "legacy.json"
     result = run_cli(["snapshot", str(ROOT / "fixtures" / "convert" / "nemo_model_config.yaml"), "-o", str(out)])
     assert result.code == 2 and "need a model and a trainer section" in result.stderr and not out.exists()
+
+
+def test_snapshot_quiet_verbose_and_color_options(tmp_path):
+    """-q drops the "wrote" line, -v lists every recorded row, --color is checked like every command's."""
+    import subprocess
+    import sys
+
+    config = tmp_path / "old.yaml"
+    config.write_text("trainer:\n  precision: bf16\nmodel:\n  megatron_amp_O2: True\n", encoding="utf-8")
+
+    def snapshot(*options):
+        return subprocess.run([sys.executable, "-m", "migrate.entry", "snapshot", str(config), "-o",
+                               str(tmp_path / "legacy.json"), *options], capture_output=True, text=True, check=False)
+
+    quiet, verbose, bad = snapshot("-q"), snapshot("-v"), snapshot("--color", "sometimes")
+    assert quiet.returncode == 0 and "wrote" not in quiet.stderr
+    assert verbose.returncode == 0 and "wrote" in verbose.stderr and "  params_dtype = " in verbose.stderr
+    assert bad.returncode == 2 and "--color" in bad.stderr
