@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from migrate.errors import InputError, Location, Unreadable
+from migrate.errors import Location, Unreadable
 
 try:  # the C loader is several times faster on large configs
     from yaml import CSafeLoader as _BaseLoader

@@ -14,7 +14,7 @@ import pytest
 from hostile_inputs import LEGACY_WARNS, PLUGIN, run_in_process, unchanged, write
 
 from migrate.errors import InputError, Location
-from migrate.lint import registry, runner
+from migrate.lint import registry
 from migrate.lint.diagnostic import Diagnostic
 from migrate.lint.output import FORMATS, RenderInput, render
 from migrate.lint.runner import LintSettings, lint_text
