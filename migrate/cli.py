@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
-from pathlib import Path
 from typing import List, Optional
 
 import typer
@@ -104,59 +102,6 @@ def _target_nemo(value: str, target: str) -> nemo_releases.TargetNemo:
     except nemo_releases.TargetNemoError as error:
         print(f"error: --target-nemo {value}: {error}", file=sys.stderr)
         raise typer.Exit(2) from None
-
-
-def _output_path(out_dir: Path, relative: str, target: str = "nemo2") -> Path:
-    """The mirrored path below --out-dir; Python modules and their folders get importable names
-    (`llama3.1-70b.yaml` -> `llama3_1_70b.py`: every character that cannot be in an identifier becomes `_`,
-    a leading digit gets `_`)."""
-    from migrate.convert import OUTPUT_SUFFIX
-
-    stem = relative.rsplit(".", 1)[0] if relative.endswith((".yaml", ".yml")) else relative
-    suffix = OUTPUT_SUFFIX[target]
-    if suffix == ".py":
-        stem = "/".join(_identifier(part) for part in stem.replace(os.sep, "/").split("/"))
-    return out_dir / (stem + suffix)
-
-
-def _identifier(name: str) -> str:
-    name = re.sub(r"\W", "_", name, flags=re.ASCII)
-    return "_" + name if not name or name[0].isdigit() else name
-
-
-def _run_output(path: Path, run: Optional[str]) -> Path:
-    """`ppo.py` -> `ppo_actor.py` for one run of a file holding several."""
-    return path.with_name(f"{path.stem}_{run}{path.suffix}") if run else path
-
-
-def _planned_output(item, output: Optional[Path], out_dir: Optional[Path], target: str) -> Optional[Path]:
-    """Where one input's result goes: a file under --out-dir, the -o file, or None for stdout."""
-    if out_dir is not None:
-        return _output_path(out_dir, item.relative, target)
-    return output
-
-
-def _output_conflicts(planned: dict, outputs) -> list[str]:
-    """One located line per planned output that is an input of the run or another input's output."""
-    from migrate.preview import same_file
-
-    lines: list[str] = []
-    taken: dict[str, str] = {}
-    for source, destination in planned.items():
-        if destination is None:
-            continue
-        clash = outputs.input_named(destination)
-        if clash is not None:
-            lines.append(f"{source}: its output {destination} is an input of this run ({clash}); refusing to overwrite it")
-            continue
-        key = os.path.realpath(destination)
-        for other, other_key in taken.items():
-            if other_key == key or same_file(other_key, key):
-                lines.append(f"{source}: its output {destination} is also the output of {other}; rename one of them")
-                break
-        else:
-            taken[source] = key
-    return lines
 
 
 @app.command(cls=_Command)
